@@ -1,0 +1,229 @@
+import type { AwsCredentialIdentity } from '@smithy/types'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  createTokenProvider,
+  DsqlAuthError,
+  DsqlConfigError,
+  loadConfig,
+  type TokenRefreshEvent,
+} from '../src/index.ts'
+import { expectedSignature, parseToken } from './sigv4.ts'
+
+const ENDPOINT = 'abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws'
+const CREDENTIALS = Object.freeze({
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+})
+const NOW = new Date('2026-11-27T12:34:56Z')
+
+function config(env: Record<string, string> = {}) {
+  return loadConfig({ CLUSTER_ENDPOINT: ENDPOINT, ...env })
+}
+
+describe('createTokenProvider: tokens from the real DsqlSigner', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('signs a DbConnectAdmin token for admin that an independent SigV4 check accepts', async () => {
+    const token = await createTokenProvider(config(), { credentials: CREDENTIALS })()
+    const { host, params, signature } = parseToken(token)
+
+    expect(token.startsWith(`${ENDPOINT}/?Action=DbConnectAdmin&`)).toBe(true)
+    expect(host).toBe(ENDPOINT)
+    expect(params.get('Action')).toBe('DbConnectAdmin')
+    expect(params.get('X-Amz-Algorithm')).toBe('AWS4-HMAC-SHA256')
+    expect(params.get('X-Amz-Credential')).toBe('AKIDEXAMPLE/20261127/us-east-1/dsql/aws4_request')
+    expect(params.get('X-Amz-Date')).toBe('20261127T123456Z')
+    expect(params.get('X-Amz-Expires')).toBe('1200')
+    expect(params.get('X-Amz-SignedHeaders')).toBe('host')
+    expect(params.has('X-Amz-Security-Token')).toBe(false)
+    expect(signature).toMatch(/^[0-9a-f]{64}$/)
+    expect(signature).toBe(expectedSignature(token, CREDENTIALS.secretAccessKey))
+  })
+
+  it('signs DbConnect for any other role, with the configured region and lifetime', async () => {
+    const token = await createTokenProvider(
+      config({
+        DB_USER: 'example',
+        REGION: 'eu-west-1',
+        CLUSTER_ENDPOINT: 'db.internal.example',
+        TOKEN_LIFETIME: '3600',
+      }),
+      { credentials: CREDENTIALS },
+    )()
+    const { params, signature } = parseToken(token)
+    expect(params.get('Action')).toBe('DbConnect')
+    expect(params.get('X-Amz-Credential')).toBe('AKIDEXAMPLE/20261127/eu-west-1/dsql/aws4_request')
+    expect(params.get('X-Amz-Expires')).toBe('3600')
+    expect(signature).toBe(expectedSignature(token, CREDENTIALS.secretAccessKey))
+  })
+
+  it('includes the session token of temporary credentials, inside the signature', async () => {
+    const credentials = { ...CREDENTIALS, sessionToken: 'FwoGZXIvYXdzEXAMPLE/session+token=' }
+    const token = await createTokenProvider(config(), { credentials })()
+    expect(parseToken(token).params.get('X-Amz-Security-Token')).toBe(credentials.sessionToken)
+    expect(parseToken(token).signature).toBe(expectedSignature(token, CREDENTIALS.secretAccessKey))
+  })
+
+  it('a signature made with another secret does not match (the check can fail)', async () => {
+    const token = await createTokenProvider(config(), { credentials: CREDENTIALS })()
+    expect(parseToken(token).signature).not.toBe(expectedSignature(token, 'another-secret'))
+    const tampered = token.replace('us-east-1', 'us-west-2')
+    expect(parseToken(tampered).signature).not.toBe(
+      expectedSignature(tampered, CREDENTIALS.secretAccessKey),
+    )
+  })
+})
+
+describe('createTokenProvider: caching and refresh', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('100 concurrent first calls share one signing', async () => {
+    const events: TokenRefreshEvent[] = []
+    const provider = createTokenProvider(config(), {
+      credentials: CREDENTIALS,
+      onRefresh: (e) => events.push(e),
+    })
+    const tokens = await Promise.all(Array.from({ length: 100 }, () => provider()))
+    expect(new Set(tokens).size).toBe(1)
+    expect(events).toHaveLength(1)
+    expect(events[0]).toMatchObject({
+      reason: 'first',
+      action: 'DbConnectAdmin',
+      user: 'admin',
+      endpoint: ENDPOINT,
+    })
+    expect(events[0]?.expiresAt.getTime()).toBe(NOW.getTime() + 1200_000)
+    expect(JSON.stringify(events)).not.toContain(tokens[0])
+  })
+
+  it('reuses the cached token until it is older than the refresh interval, then signs a new one', async () => {
+    const events: TokenRefreshEvent[] = []
+    const provider = createTokenProvider(
+      config({ TOKEN_REFRESH_INTERVAL: '60', TOKEN_LIFETIME: '180' }),
+      {
+        credentials: CREDENTIALS,
+        onRefresh: (e) => events.push(e),
+      },
+    )
+    const first = await provider()
+    vi.advanceTimersByTime(59_000)
+    expect(await provider()).toBe(first)
+    vi.advanceTimersByTime(1_000)
+    const second = await provider()
+    expect(second).not.toBe(first)
+    expect(parseToken(second).params.get('X-Amz-Date')).toBe('20261127T123556Z')
+    expect(events.map((e) => e.reason)).toEqual(['first', 'interval'])
+    expect(await provider()).toBe(second)
+  })
+
+  it('with refresh off, signs a new token on every call', async () => {
+    let signings = 0
+    const provider = createTokenProvider(config({ DB_REFRESH_TOKEN: 'false' }), {
+      credentials: CREDENTIALS,
+      onRefresh: () => signings++,
+    })
+    for (let i = 0; i < 5; i++) await provider()
+    expect(signings).toBe(5)
+  })
+
+  it('resolves a credential provider once across many tokens', async () => {
+    let resolutions = 0
+    const credentials = async (): Promise<AwsCredentialIdentity> => {
+      resolutions++
+      return CREDENTIALS
+    }
+    const provider = createTokenProvider(config({ DB_REFRESH_TOKEN: 'false' }), { credentials })
+    const tokens = await Promise.all(Array.from({ length: 50 }, () => provider()))
+    for (let i = 0; i < 50; i++) tokens.push(await provider())
+    expect(tokens).toHaveLength(100)
+    expect(resolutions).toBe(1)
+  })
+
+  it('asks the credential provider again when the credentials it gave are about to expire', async () => {
+    let resolutions = 0
+    const credentials = async (): Promise<AwsCredentialIdentity> => {
+      resolutions++
+      return { ...CREDENTIALS, expiration: new Date(Date.now() + 10 * 60_000) }
+    }
+    const provider = createTokenProvider(config({ DB_REFRESH_TOKEN: 'false' }), { credentials })
+    await provider()
+    await provider()
+    expect(resolutions).toBe(1)
+    vi.advanceTimersByTime(6 * 60_000)
+    await provider()
+    expect(resolutions).toBe(2)
+  })
+
+  it('close() leaves no timer and makes later calls fail clearly', async () => {
+    const provider = createTokenProvider(config(), { credentials: CREDENTIALS })
+    await Promise.all([provider(), provider(), provider()])
+    provider.close()
+    expect(vi.getTimerCount()).toBe(0)
+    await expect(provider()).rejects.toThrow(/closed/)
+  })
+})
+
+describe('createTokenProvider: failures', () => {
+  it('wraps a credential failure in DsqlAuthError, keeping the cause and saying what to check', async () => {
+    const cause = new Error('Could not load credentials from any providers')
+    const provider = createTokenProvider(config(), {
+      credentials: async () => {
+        throw cause
+      },
+    })
+    const error = await provider().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DsqlAuthError)
+    expect(error).toMatchObject({ name: 'DsqlAuthError', code: 'DSQL_AUTH_FAILED', cause })
+    expect((error as Error).message).toMatch(/credentials.*REGION.*clock/s)
+  })
+
+  it('a failed signing is not cached: the next call signs again', async () => {
+    let calls = 0
+    const provider = createTokenProvider(config(), {
+      credentials: async () => {
+        calls++
+        if (calls === 1) throw new Error('temporary failure')
+        return CREDENTIALS
+      },
+    })
+    await expect(provider()).rejects.toBeInstanceOf(DsqlAuthError)
+    await expect(provider()).resolves.toContain('Action=DbConnectAdmin')
+  })
+
+  it.each([
+    [0, 'tokenLifetimeSeconds'],
+    [-5, 'tokenLifetimeSeconds'],
+    [700_000, 'tokenLifetimeSeconds'],
+  ])('rejects a token lifetime of %s at once, naming %s', (lifetime, variable) => {
+    const bad = { ...config(), tokenLifetimeSeconds: lifetime }
+    expect(() => createTokenProvider(bad, { credentials: CREDENTIALS })).toThrow(DsqlConfigError)
+    expect(() => createTokenProvider(bad, { credentials: CREDENTIALS })).toThrow(variable)
+  })
+
+  it('rejects a lifetime that does not outlast the refresh interval', () => {
+    const bad = { ...config(), tokenLifetimeSeconds: 900, tokenRefreshIntervalSeconds: 900 }
+    expect(() => createTokenProvider(bad, { credentials: CREDENTIALS })).toThrow(
+      /must exceed tokenRefreshIntervalSeconds/,
+    )
+  })
+
+  it('with IAM off, returns the static password without signing', async () => {
+    let signings = 0
+    const provider = createTokenProvider(
+      loadConfig({ DB_HOST: 'localhost', DB_USE_IAM: 'false', DB_PASSWORD: 's3cret' }),
+      { onRefresh: () => signings++ },
+    )
+    expect(await provider()).toBe('s3cret')
+    expect(signings).toBe(0)
+  })
+})
