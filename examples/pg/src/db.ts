@@ -1,0 +1,66 @@
+import {
+  createTokenProvider,
+  type DsqlConfig,
+  dsqlTls,
+  loadConfig,
+  POOL_DEFAULTS,
+  type TokenProviderOptions,
+} from 'dsql-auth'
+import pg from 'pg'
+
+/** The schema a non-admin role works in: its own, since `public` belongs to `admin`. */
+export const NON_ADMIN_SCHEMA = 'myschema'
+
+/** Options of {@link createPool}: pool sizing, plus where credentials come from and a refresh hook. */
+export interface PoolOptions extends TokenProviderOptions {
+  /** Most connections. Default `POOL_DEFAULTS.max` (10). */
+  readonly max?: number
+  /** Seconds after which a connection is replaced. Default 3300, under DSQL's 60-minute limit. */
+  readonly maxLifetimeSeconds?: number
+}
+
+/**
+ * A `pg.Pool` for Aurora DSQL: each new connection gets an IAM token from `password` (cached and
+ * refreshed by `dsql-auth`), verified direct TLS, and is recycled before DSQL's 60-minute limit.
+ *
+ * A non-admin role gets `search_path = myschema` on every new connection through pg-pool's
+ * `onConnect` hook: the pool awaits the `SET` before it hands the connection out (and drops the
+ * connection if it fails), so no query runs without it. A plain `SET` is accepted by every
+ * PostgreSQL-compatible server, unlike startup `options`.
+ *
+ * @example
+ * ```ts
+ * const pool = createPool()
+ * try {
+ *   const { rows } = await pool.query('select now()')
+ * } finally {
+ *   await pool.end()
+ * }
+ * ```
+ */
+export function createPool(config: DsqlConfig = loadConfig(), options: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    host: config.host,
+    port: config.port,
+    user: config.user,
+    database: config.database,
+    password: createTokenProvider(config, options),
+    ...dsqlTls(config),
+    max: options.max ?? POOL_DEFAULTS.max,
+    maxLifetimeSeconds: options.maxLifetimeSeconds ?? POOL_DEFAULTS.maxLifetimeSeconds,
+    idleTimeoutMillis: POOL_DEFAULTS.idleTimeoutSeconds * 1000,
+    connectionTimeoutMillis: POOL_DEFAULTS.connectTimeoutSeconds * 1000,
+    onConnect: config.user === 'admin' ? undefined : useNonAdminSchema,
+  })
+  // An idle connection that the server closes (e.g. at DSQL's 60-minute limit) emits 'error' on
+  // the pool; without a listener that would crash the process. The pool replaces it on demand.
+  pool.on('error', (error) => {
+    console.error(`dsql: an idle connection failed and was removed from the pool: ${error.message}`)
+  })
+  return pool
+}
+
+/** pg-pool's `onConnect` hook for non-admin roles: their tables live in {@link NON_ADMIN_SCHEMA}. */
+async function useNonAdminSchema(client: pg.ClientBase): Promise<void> {
+  await client.query(`set search_path = ${NON_ADMIN_SCHEMA}`)
+}
