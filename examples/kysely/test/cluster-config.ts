@@ -1,0 +1,11 @@
+import { type DsqlConfig, type Env, loadConfig } from 'dsql-auth'
+
+/** The example's configuration as the program reads it, with some variables changed for a test. */
+export function clusterConfig(overrides: Env = {}): DsqlConfig {
+  return loadConfig({ ...process.env, ...overrides })
+}
+
+/** Waits `ms` milliseconds: the expiry tests wait out real token lifetimes. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
