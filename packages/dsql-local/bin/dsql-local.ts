@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// The `dsql-local` command: starts the stand-in in the foreground, prints the environment to
+// export, and stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+import { DsqlLocalError, startDsqlLocal } from '../src/index.ts'
+import { cliHelp, parseCliArgs } from '../src/parse-cli-args.ts'
+
+const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`
+
+try {
+  const request = parseCliArgs(process.argv.slice(2))
+  if (request.help) {
+    process.stdout.write(cliHelp)
+    process.exit(0)
+  }
+  const log = (message: string) => process.stderr.write(`dsql-local: ${message}\n`)
+  const cluster = await startDsqlLocal({
+    ...request.options,
+    logger: { info: log, warn: request.quiet ? () => {} : log, error: log },
+  })
+  for (const [name, value] of Object.entries(cluster.env)) {
+    process.stdout.write(`export ${name}=${shellQuote(value)}\n`)
+  }
+  log(
+    `ready: connect to ${cluster.host}:${cluster.port} with TLS server name ${cluster.endpoint}; Ctrl-C stops`,
+  )
+  let stopping = false
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return
+    stopping = true
+    log(`${signal}: stopping`)
+    cluster.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log(`stop failed: ${String(error)}`)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', shutdown)
+  process.on('SIGTERM', shutdown)
+} catch (error) {
+  const message =
+    error instanceof DsqlLocalError ? `${error.code}: ${error.message}` : String(error)
+  process.stderr.write(`dsql-local: ${message}\n`)
+  process.exit(2)
+}

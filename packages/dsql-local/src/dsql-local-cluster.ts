@@ -1,0 +1,43 @@
+/**
+ * A running stand-in, as returned by {@link startDsqlLocal}. Connect to `host`:`port` with TLS
+ * SNI `endpoint`, trust `caFile`, and use a token signed for `endpoint` in `region` with
+ * `credentials`. Always call `stop()`.
+ *
+ * @example
+ * ```ts
+ * const cluster = await startDsqlLocal()
+ * try {
+ *   Object.assign(process.env, cluster.env)
+ *   // ... run code that reads CLUSTER_ENDPOINT, REGION, DB_HOST, DB_PORT, DB_SSL_ROOT_CERT
+ * } finally {
+ *   await cluster.stop()
+ * }
+ * ```
+ */
+export interface DsqlLocalCluster {
+  /** The cluster endpoint: the token's host and the TLS server name. */
+  readonly endpoint: string
+  /** Always `127.0.0.1`: connect here, with `endpoint` as TLS SNI. */
+  readonly host: string
+  readonly port: number
+  readonly region: string
+  /** Path of the CA certificate (PEM) to trust. */
+  readonly caFile: string
+  /** The CA certificate itself (PEM). */
+  readonly caPem: string
+  /** The first principal of the credential store: sign tokens with these. */
+  readonly credentials: {
+    readonly accessKeyId: string
+    readonly secretAccessKey: string
+    readonly sessionToken?: string
+    readonly arn: string
+  }
+  /**
+   * Environment variables to export for code under test: `CLUSTER_ENDPOINT`, `REGION`,
+   * `AWS_REGION`, `DB_HOST`, `DB_PORT`, `DB_SSL_ROOT_CERT`, `AWS_ACCESS_KEY_ID`,
+   * `AWS_SECRET_ACCESS_KEY` and, with temporary credentials, `AWS_SESSION_TOKEN`.
+   */
+  readonly env: Readonly<Record<string, string>>
+  /** Ends all sessions, stops PostgreSQL and removes the temporary files. Idempotent. */
+  stop(): Promise<void>
+}

@@ -1,0 +1,55 @@
+import type { LocalPrincipal } from './local-principal.ts'
+import type { DsqlLocalLogger } from './logger.ts'
+
+/**
+ * Options of {@link startDsqlLocal}. Every one is optional; the defaults are DSQL's own limits.
+ *
+ * @example
+ * ```ts
+ * const cluster = await startDsqlLocal({ maxConnectionDurationMs: 2_000, connectionBurst: 5 })
+ * ```
+ */
+export interface DsqlLocalOptions {
+  /** TCP port on 127.0.0.1. Default 0: a free port, see the result's `port`. */
+  readonly port?: number
+  /**
+   * The cluster endpoint that tokens are signed for and the certificate names (clients send it
+   * as TLS SNI). Default: a random `<26 letters and digits>.dsql.<region>.on.aws`.
+   */
+  readonly endpoint?: string
+  /** The region tokens are signed for. Default: read from `endpoint`, else `us-east-1`. */
+  readonly region?: string
+  /**
+   * The local credential store: the access keys whose tokens are accepted and the IAM ARNs
+   * they stand for. Default: one generated principal (see the result's `credentials`).
+   */
+  readonly credentials?: readonly LocalPrincipal[]
+  /**
+   * Keep PostgreSQL's data (and so tables, roles and `AWS IAM GRANT` mappings) in this directory
+   * across restarts. Created and initialised if empty. Default: a temporary directory removed at stop.
+   */
+  readonly dataDir?: string
+  /**
+   * Use an existing PostgreSQL instead of the embedded one, e.g.
+   * `postgres://postgres:secret@127.0.0.1:5432/postgres` (a superuser). Excludes `dataDir`.
+   */
+  readonly backendUrl?: string
+  /** Where to write the CA certificate (PEM). Default: `ca.pem` in the temporary run directory. */
+  readonly caFile?: string
+  /** Sessions are closed this long after they were opened. Default 3,600,000 (60 minutes). */
+  readonly maxConnectionDurationMs?: number
+  /** New connections allowed per second, on average. Default 100. */
+  readonly connectionRatePerSecond?: number
+  /** New connections allowed at once. Default 1,000. */
+  readonly connectionBurst?: number
+  /** Open connections allowed. Default 10,000 (the embedded PostgreSQL has its own limit, see `backendMaxConnections`). */
+  readonly maxConnections?: number
+  /** `max_connections` of the embedded PostgreSQL. Default 300. */
+  readonly backendMaxConnections?: number
+  /** Added to every network round trip (each client flight arrives this much later), in ms. Default 0. */
+  readonly latencyMs?: number
+  /** How far in the future a token's `X-Amz-Date` may lie. Default 300,000 (5 minutes). */
+  readonly clockSkewMs?: number
+  /** Where refusals (with their exact reason) and lifecycle messages go. Default: stderr. */
+  readonly logger?: DsqlLocalLogger
+}

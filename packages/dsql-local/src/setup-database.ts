@@ -1,0 +1,131 @@
+/** The few methods of a `pg` client or pool that setting up the database needs. */
+export interface SqlRunner {
+  query(sql: string): Promise<unknown>
+}
+
+/**
+ * Idempotent SQL that turns a fresh PostgreSQL 16 database into DSQL's shape, run by the
+ * stand-in's own bootstrap role:
+ * - role `admin`: LOGIN, CREATEROLE, not a superuser; may create schemas and tables;
+ * - schema `sys` with `sys.current_session_id()`;
+ * - `sys.iam_pg_role_mappings`, the persisted `AWS IAM GRANT` mappings (readable by `admin`);
+ * - procedures `sys.aws_iam_grant` / `sys.aws_iam_revoke`, which the TLS front calls in place of
+ *   `AWS IAM GRANT` / `AWS IAM REVOKE`; they refuse any session user but `admin`;
+ * - an event trigger that refuses `CREATE EXTENSION` (PostgreSQL would allow trusted ones).
+ */
+const setupSql = `
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'admin') THEN
+    CREATE ROLE admin WITH LOGIN CREATEROLE NOSUPERUSER;
+  END IF;
+END $$;
+ALTER ROLE admin WITH LOGIN CREATEROLE NOSUPERUSER NOREPLICATION NOBYPASSRLS;
+GRANT CREATE, CONNECT, TEMPORARY ON DATABASE :database TO admin;
+GRANT USAGE, CREATE ON SCHEMA public TO admin;
+
+CREATE SCHEMA IF NOT EXISTS sys;
+REVOKE CREATE ON SCHEMA sys FROM PUBLIC;
+GRANT USAGE ON SCHEMA sys TO PUBLIC;
+
+CREATE OR REPLACE FUNCTION sys.current_session_id() RETURNS text
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+AS $fn$
+  SELECT lpad(to_hex(a.pid), 8, '0')
+      || lpad(to_hex((extract(epoch FROM a.backend_start) * 1000000)::bigint), 16, '0')
+  FROM pg_catalog.pg_stat_activity a
+  WHERE a.pid = pg_catalog.pg_backend_pid()
+$fn$;
+
+CREATE TABLE IF NOT EXISTS sys.iam_pg_role_mappings (
+  arn text NOT NULL,
+  pg_role_name name NOT NULL,
+  grantor_pg_role_name name NOT NULL,
+  granted_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (pg_role_name, arn)
+);
+REVOKE ALL ON sys.iam_pg_role_mappings FROM PUBLIC;
+GRANT SELECT ON sys.iam_pg_role_mappings TO admin;
+
+CREATE OR REPLACE PROCEDURE sys.aws_iam_grant(role_name text, principal_arn text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF session_user <> 'admin' THEN
+    RAISE EXCEPTION 'permission denied for AWS IAM GRANT' USING ERRCODE = '42501';
+  END IF;
+  IF principal_arn !~ '^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:[^[:space:]]+$' THEN
+    RAISE EXCEPTION 'invalid IAM ARN: %', principal_arn USING ERRCODE = '22023';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role_name) THEN
+    RAISE EXCEPTION 'role "%" does not exist', role_name USING ERRCODE = '42704';
+  END IF;
+  IF role_name = 'admin' OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role_name AND rolsuper) THEN
+    RAISE EXCEPTION 'cannot map an IAM principal to role "%"', role_name USING ERRCODE = '42501';
+  END IF;
+  INSERT INTO sys.iam_pg_role_mappings (arn, pg_role_name, grantor_pg_role_name)
+  VALUES (principal_arn, role_name, session_user)
+  ON CONFLICT DO NOTHING;
+END
+$fn$;
+
+CREATE OR REPLACE PROCEDURE sys.aws_iam_revoke(role_name text, principal_arn text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF session_user <> 'admin' THEN
+    RAISE EXCEPTION 'permission denied for AWS IAM REVOKE' USING ERRCODE = '42501';
+  END IF;
+  DELETE FROM sys.iam_pg_role_mappings WHERE pg_role_name = role_name AND arn = principal_arn;
+END
+$fn$;
+-- PostgreSQL lets any role with CREATE on the database install trusted extensions; DSQL does not.
+CREATE OR REPLACE FUNCTION sys.refuse_extensions() RETURNS event_trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  RAISE EXCEPTION 'extensions are not supported' USING ERRCODE = '0A000';
+END
+$fn$;
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'dsql_local_refuse_extensions') THEN
+    CREATE EVENT TRIGGER dsql_local_refuse_extensions ON ddl_command_start
+      WHEN TAG IN ('CREATE EXTENSION', 'ALTER EXTENSION')
+      EXECUTE FUNCTION sys.refuse_extensions();
+  END IF;
+END $$;
+
+REVOKE ALL ON PROCEDURE sys.aws_iam_grant(text, text), sys.aws_iam_revoke(text, text) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE sys.aws_iam_grant(text, text), sys.aws_iam_revoke(text, text) TO admin;
+`
+
+/**
+ * Runs the setup SQL in `database` (DSQL has one database, `postgres`). Safe to run on every start.
+ *
+ * @example
+ * ```ts
+ * await setupDatabase(pool, 'postgres')
+ * ```
+ */
+export async function setupDatabase(runner: SqlRunner, database: string): Promise<void> {
+  const quoted = `"${database.replaceAll('"', '""')}"`
+  await runner.query(setupSql.replace(':database', quoted))
+}
+
+/**
+ * Whether `arn` may log in as `role` with a `DbConnect` token: an `AWS IAM GRANT` mapping exists,
+ * and the role can log in and is neither `admin` nor a superuser.
+ */
+export async function hasIamGrant(
+  runner: { query(sql: string, values: unknown[]): Promise<{ rows: unknown[] }> },
+  role: string,
+  arn: string,
+): Promise<boolean> {
+  const result = await runner.query(
+    `SELECT 1 FROM sys.iam_pg_role_mappings m JOIN pg_catalog.pg_roles r ON r.rolname = m.pg_role_name
+     WHERE m.pg_role_name = $1 AND m.arn = $2 AND r.rolcanlogin AND NOT r.rolsuper AND r.rolname <> 'admin'`,
+    [role, arn],
+  )
+  return result.rows.length > 0
+}

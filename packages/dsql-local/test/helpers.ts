@@ -1,0 +1,100 @@
+import { DsqlSigner } from '@aws-sdk/dsql-signer'
+import pg from 'pg'
+import postgres from 'postgres'
+import type { DsqlLocalCluster, DsqlLocalLogger } from '../src/index.ts'
+
+/** A logger that keeps every line, so tests can assert the refusal reasons. */
+export function captureLogger(): { readonly lines: string[]; readonly logger: DsqlLocalLogger } {
+  const lines: string[] = []
+  return {
+    lines,
+    logger: {
+      info: (message) => lines.push(`info: ${message}`),
+      warn: (message) => lines.push(`warn: ${message}`),
+      error: (message) => lines.push(`error: ${message}`),
+    },
+  }
+}
+
+/** The real AWS signer for the cluster, with optional overrides (other host, region, keys). */
+export function signerFor(
+  cluster: DsqlLocalCluster,
+  overrides: Partial<{
+    hostname: string
+    region: string
+    expiresIn: number
+    credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+  }> = {},
+): DsqlSigner {
+  return new DsqlSigner({
+    hostname: cluster.endpoint,
+    region: cluster.region,
+    credentials: cluster.credentials,
+    ...overrides,
+  })
+}
+
+/** Full verification: the stand-in's CA, the endpoint as SNI and host name. */
+export function verifiedTls(cluster: DsqlLocalCluster) {
+  return { ca: [cluster.caPem], servername: cluster.endpoint, rejectUnauthorized: true }
+}
+
+/** A `pg` client for the stand-in; `password` is called at connect time like a token provider. */
+export function pgClient(
+  cluster: DsqlLocalCluster,
+  options: {
+    user?: string
+    password: () => Promise<string> | string
+    sslnegotiation?: 'direct' | 'postgres'
+    ssl?: pg.ClientConfig['ssl']
+  },
+): pg.Client {
+  const config: pg.ClientConfig & { sslnegotiation?: string } = {
+    host: cluster.host,
+    port: cluster.port,
+    user: options.user ?? 'admin',
+    database: 'postgres',
+    password: options.password,
+    ssl: options.ssl ?? verifiedTls(cluster),
+    sslnegotiation: options.sslnegotiation ?? 'direct',
+    connectionTimeoutMillis: 10_000,
+  }
+  const client = new pg.Client(config)
+  client.on('error', () => {})
+  return client
+}
+
+/** A postgres.js pool of one connection (`sslnegotiation` is missing from its types). */
+export function postgresJs(
+  cluster: DsqlLocalCluster,
+  options: {
+    user?: string
+    password: () => Promise<string>
+    sslnegotiation?: 'direct' | 'postgres'
+  },
+): postgres.Sql {
+  const config = {
+    host: cluster.host,
+    port: cluster.port,
+    user: options.user ?? 'admin',
+    database: 'postgres',
+    password: options.password,
+    ssl: verifiedTls(cluster),
+    sslnegotiation: options.sslnegotiation ?? 'direct',
+    max: 1,
+    connect_timeout: 10,
+    onnotice: () => {},
+  }
+  return postgres(config)
+}
+
+/** Connects and returns the error the connection failed with (or throws if it succeeded). */
+export async function connectError(client: pg.Client): Promise<Error & { code?: string }> {
+  try {
+    await client.connect()
+  } catch (error) {
+    return error as Error & { code?: string }
+  }
+  await client.end()
+  throw new Error('the connection was accepted')
+}

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type DsqlLocalCluster, startDsqlLocal } from '../src/index.ts'
+import { captureLogger, connectError, pgClient, signerFor } from './helpers.ts'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('maximum connection duration and connection rate', () => {
+  const { lines, logger } = captureLogger()
+  let cluster: DsqlLocalCluster
+
+  beforeAll(async () => {
+    cluster = await startDsqlLocal({
+      logger,
+      maxConnectionDurationMs: 1500,
+      connectionBurst: 3,
+      connectionRatePerSecond: 1,
+    })
+  })
+  afterAll(async () => {
+    await cluster?.stop()
+  })
+
+  it('closes a session older than the maximum duration with a FATAL error', async () => {
+    const client = pgClient(cluster, {
+      password: () => signerFor(cluster).getDbConnectAdminAuthToken(),
+    })
+    const errors: (Error & { code?: string })[] = []
+    client.on('error', (error) => errors.push(error))
+    await client.connect()
+    expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
+    await sleep(2000)
+    expect(errors[0]).toMatchObject({ code: '57P01', severity: 'FATAL' })
+    await expect(client.query('SELECT 1')).rejects.toThrow()
+    expect(lines.join('\n')).toMatch(/maximum duration reached/)
+    await client.end().catch(() => {})
+  })
+
+  it('refuses connections above the rate with 53400', async () => {
+    const signer = signerFor(cluster)
+    const outcomes: string[] = []
+    const clients = []
+    for (let i = 0; i < 6; i++) {
+      const client = pgClient(cluster, { password: () => signer.getDbConnectAdminAuthToken() })
+      try {
+        await client.connect()
+        clients.push(client)
+        outcomes.push('ok')
+      } catch (error) {
+        expect(error).toMatchObject({
+          code: '53400',
+          message: 'Unable to accept connection, rate exceeded.',
+        })
+        outcomes.push('53400')
+      }
+    }
+    await Promise.all(clients.map((client) => client.end()))
+    expect(outcomes).toContain('ok')
+    expect(outcomes).toContain('53400')
+    expect(lines.join('\n')).toMatch(/connection rate above 1\/s \(burst 3\)/)
+  })
+})
+
+describe('maximum connections and artificial latency', () => {
+  let cluster: DsqlLocalCluster
+  const latencyMs = 100
+
+  beforeAll(async () => {
+    cluster = await startDsqlLocal({ logger: captureLogger().logger, maxConnections: 2, latencyMs })
+  })
+  afterAll(async () => {
+    await cluster?.stop()
+  })
+
+  it('refuses a connection above the maximum with 53300', async () => {
+    const signer = signerFor(cluster)
+    const password = () => signer.getDbConnectAdminAuthToken()
+    const open = [pgClient(cluster, { password }), pgClient(cluster, { password })]
+    await Promise.all(open.map((client) => client.connect()))
+    try {
+      expect(await connectError(pgClient(cluster, { password }))).toMatchObject({ code: '53300' })
+    } finally {
+      await Promise.all(open.map((client) => client.end()))
+    }
+  })
+
+  it('adds the latency to every round trip, and direct TLS saves one', async () => {
+    const signer = signerFor(cluster)
+    const timeConnect = async (sslnegotiation: 'direct' | 'postgres') => {
+      const client = pgClient(cluster, {
+        password: () => signer.getDbConnectAdminAuthToken(),
+        sslnegotiation,
+      })
+      const started = performance.now()
+      await client.connect()
+      const connectMs = performance.now() - started
+      const queryStarted = performance.now()
+      await client.query('SELECT 1')
+      const queryMs = performance.now() - queryStarted
+      await client.end()
+      return { connectMs, queryMs }
+    }
+    const direct = await timeConnect('direct')
+    const sslRequest = await timeConnect('postgres')
+    expect(direct.queryMs).toBeGreaterThanOrEqual(latencyMs - 5)
+    expect(direct.connectMs).toBeGreaterThanOrEqual(3 * latencyMs - 15)
+    expect(sslRequest.connectMs - direct.connectMs).toBeGreaterThan(latencyMs / 2)
+  })
+})

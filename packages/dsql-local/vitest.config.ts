@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // The JSON report is what `.ci/run` sums into its closing line.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.reports/vitest.json' },
+    // Each test file starts a real PostgreSQL (about a second) and TLS front.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})
