@@ -25,7 +25,13 @@ export default async function setup(
     return undefined
   }
   // Imported only here, so a copy of this folder without dsql-local still tests a real cluster.
-  const { startDsqlLocal } = await import('dsql-local')
+  const { startDsqlLocal } = await import('dsql-local').catch((error: unknown) => {
+    throw new Error(
+      'The tests need a cluster: set CLUSTER_ENDPOINT and AWS credentials for a real one, ' +
+        'or keep the dsql-local package beside this project (see README, "Use this folder as a template").',
+      { cause: error },
+    )
+  })
   // Refusals are expected in these tests; only errors of the stand-in itself are shown.
   const cluster = await startDsqlLocal({
     logger: {
