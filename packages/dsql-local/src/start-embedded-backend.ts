@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto'
-import { chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
-import { userInfo } from 'node:os'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 import pg from 'pg'
 import type { Backend } from './backend.ts'
 import { DsqlLocalError } from './errors.ts'
-import { loadEmbeddedPostgres } from './load-embedded-postgres.ts'
 import type { DsqlLocalLogger } from './logger.ts'
+import { postgresBinaries } from './postgres-binaries.ts'
 import { setupDatabase } from './setup-database.ts'
 
 /** How to start the embedded PostgreSQL. */
@@ -28,24 +28,67 @@ const bootstrapRole = 'dsql_local_bootstrap'
 const socketPort = 5432
 
 /**
- * Starts PostgreSQL 16 from the `embedded-postgres` package: `initdb` on first use of the data
- * directory, then `postgres` listening only on a Unix socket in a 0700 directory, with
- * `trust` authentication (only this process's OS user and root can reach the socket).
- * As root, `embedded-postgres` creates an OS user `postgres` to run it.
+ * Starts PostgreSQL 16 from the binaries of the `embedded-postgres` package: `initdb` on first use
+ * of the data directory, then `postgres` listening only on a Unix socket in a 0700 directory, with
+ * `trust` authentication (only this process's OS user and root can reach the socket). As root, it
+ * runs as the `postgres` OS user (see {@link postgresBinaries}).
+ *
+ * The programs are run here rather than through embedded-postgres's class, whose module installs
+ * process-wide exit hooks (they end every natural exit with code 0) and which cannot run binaries
+ * from another place.
  */
 export async function startEmbeddedBackend(options: EmbeddedBackendOptions): Promise<Backend> {
-  // Loaded here, on first use, so that a backend given by URL never loads it.
-  const EmbeddedPostgres = await loadEmbeddedPostgres()
-  const isRoot = userInfo().uid === 0
+  const binaries = postgresBinaries()
+  const { runAs } = binaries
   const socketDir = path.join(options.runDir, 'socket')
   const log: string[] = []
-  const keepLog = (message: unknown) => {
-    log.push(String(message).trimEnd())
-    if (log.length > 40) log.shift()
+  const keepLog = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (line.trim() === '') continue
+      log.push(line.trimEnd())
+      if (log.length > 40) log.shift()
+    }
   }
+  const failed = (
+    code: 'DATA_DIR_UNUSABLE' | 'BACKEND_START_FAILED',
+    what: string,
+    cause?: unknown,
+  ) =>
+    new DsqlLocalError(code, `${what}${log.length > 0 ? `:\n${log.slice(-15).join('\n')}` : ''}`, {
+      cause,
+    })
 
-  const flags = [
+  if (!(await isInitialised(options.dataDir))) {
+    if (runAs) await chown(options.dataDir, runAs.uid, runAs.gid)
+    const initdb = spawn(
+      binaries.initdb,
+      [
+        `--pgdata=${options.dataDir}`,
+        `--username=${bootstrapRole}`,
+        '--auth=trust',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
+      { ...runAs, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    initdb.stdout.on('data', keepLog)
+    initdb.stderr.on('data', keepLog)
+    const [code, error] = await exited(initdb)
+    if (code !== 0) throw failed('DATA_DIR_UNUSABLE', `initdb failed in ${options.dataDir}`, error)
+  }
+  try {
+    // Only the private socket, and no password: nothing outside this OS user reaches it.
+    await writeFile(path.join(options.dataDir, 'pg_hba.conf'), 'local all all trust\n')
+  } catch (error) {
+    throw failed('DATA_DIR_UNUSABLE', `cannot write pg_hba.conf in ${options.dataDir}`, error)
+  }
+  await mkdir(socketDir, { mode: 0o700 })
+  if (runAs) await chown(socketDir, runAs.uid, runAs.gid)
+
+  const settings = [
     ['listen_addresses', ''],
+    ['port', String(socketPort)],
     ['unix_socket_directories', socketDir],
     ['unix_socket_permissions', '0700'],
     ['max_connections', String(options.maxConnections)],
@@ -59,98 +102,105 @@ export async function startEmbeddedBackend(options: EmbeddedBackendOptions): Pro
         ]
       : []),
   ].flatMap(([name, value]) => ['-c', `${name}=${value}`])
-
-  const postgres = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port: socketPort,
-    user: bootstrapRole,
-    password: randomBytes(24).toString('base64url'),
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: flags,
-    onLog: keepLog,
-    onError: keepLog,
+  const postmaster = spawn(binaries.postgres, ['-D', options.dataDir, ...settings], {
+    ...runAs,
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
-  const failed = (
-    code: 'DATA_DIR_UNUSABLE' | 'BACKEND_START_FAILED',
-    what: string,
-    cause: unknown,
-  ) =>
-    new DsqlLocalError(code, `${what}${log.length > 0 ? `:\n${log.slice(-15).join('\n')}` : ''}`, {
-      cause,
-    })
-
-  const initialised = await isInitialised(options.dataDir)
-  if (!initialised) {
-    try {
-      await postgres.initialise()
-    } catch (error) {
-      throw failed('DATA_DIR_UNUSABLE', `initdb failed in ${options.dataDir}`, error)
+  postmaster.stdout.on('data', keepLog)
+  postmaster.stderr.on('data', keepLog)
+  const exit = exited(postmaster)
+  const stopPostmaster = async () => {
+    if (postmaster.exitCode !== null || postmaster.signalCode !== null) return
+    postmaster.kill('SIGINT') // fast shutdown: ends sessions, checkpoints, exits
+    const stopped = await Promise.race([exit, delay(20_000).then(() => undefined)])
+    if (stopped === undefined) {
+      postmaster.kill('SIGKILL')
+      await exit
     }
   }
-  try {
-    // Only the private socket, and no password: nothing outside this OS user reaches it.
-    await writeFile(path.join(options.dataDir, 'pg_hba.conf'), 'local all all trust\n')
-  } catch (error) {
-    throw failed('DATA_DIR_UNUSABLE', `cannot write pg_hba.conf in ${options.dataDir}`, error)
-  }
-  await mkdir(socketDir, { mode: 0o700 })
-  if (isRoot) {
-    const owner = await stat(options.dataDir)
-    await chown(socketDir, owner.uid, owner.gid)
-  }
 
-  // embedded-postgres's start() rejects without a reason when postgres exits; stop() would then
-  // wait forever for an exit already past, so stop only a postgres that is still running.
-  let running = true
-  const startTimeout = new Error('PostgreSQL did not start within 60 s')
   try {
-    await withTimeout(postgres.start(), 60_000, startTimeout).catch((error: unknown) => {
-      running = error === startTimeout
-      throw error
+    await waitUntilReady(socketDir, exit)
+  } catch (error) {
+    await stopPostmaster()
+    throw failed('BACKEND_START_FAILED', 'PostgreSQL did not start', error)
+  }
+  const control = new pg.Pool({
+    host: socketDir,
+    port: socketPort,
+    user: bootstrapRole,
+    database: 'postgres',
+    max: 4,
+  })
+  control.on('error', (error) => options.logger.error(`control connection: ${error.message}`))
+  try {
+    await setupDatabase(control, 'postgres')
+  } catch (error) {
+    await control.end()
+    await stopPostmaster()
+    throw new DsqlLocalError('BACKEND_SETUP_FAILED', 'could not set up database "postgres"', {
+      cause: error,
     })
-    const control = new pg.Pool({
+  }
+  let stopped: Promise<void> | undefined
+  return {
+    target: { path: path.join(socketDir, `.s.PGSQL.${socketPort}`) },
+    database: 'postgres',
+    control,
+    dataDir: options.dataDir,
+    passwordFor: async () => {
+      throw new Error('the embedded backend authenticates by trust on its private socket')
+    },
+    stop: () => {
+      // Shutting PostgreSQL down terminates control connections still open; that is expected now.
+      control.removeAllListeners('error').on('error', () => {})
+      stopped ??= control
+        .end()
+        .catch(() => {})
+        .then(stopPostmaster)
+      return stopped
+    },
+  }
+}
+
+/** Resolves with the exit code (or the spawn error) of a child process. */
+function exited(child: ChildProcess): Promise<[number | null, Error | undefined]> {
+  return new Promise((resolve) => {
+    child.once('error', (error) => resolve([null, error]))
+    child.once('exit', (code) => resolve([code, undefined]))
+  })
+}
+
+/** Waits until PostgreSQL accepts connections on its socket, or fails if it exits first. */
+async function waitUntilReady(
+  socketDir: string,
+  exit: Promise<[number | null, Error | undefined]>,
+): Promise<void> {
+  let exitedEarly: [number | null, Error | undefined] | undefined
+  void exit.then((result) => {
+    exitedEarly = result
+  })
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    if (exitedEarly) {
+      throw new Error(`postgres exited with code ${exitedEarly[0]}`, { cause: exitedEarly[1] })
+    }
+    const client = new pg.Client({
       host: socketDir,
       port: socketPort,
       user: bootstrapRole,
       database: 'postgres',
-      max: 4,
     })
-    control.on('error', (error) => options.logger.error(`control connection: ${error.message}`))
     try {
-      await setupDatabase(control, 'postgres')
-    } catch (error) {
-      await control.end()
-      throw new DsqlLocalError('BACKEND_SETUP_FAILED', 'could not set up database "postgres"', {
-        cause: error,
-      })
+      await client.connect()
+      await client.end()
+      return
+    } catch {
+      await client.end().catch(() => {})
+      await delay(50)
     }
-    let stopped: Promise<void> | undefined
-    return {
-      target: { path: path.join(socketDir, `.s.PGSQL.${socketPort}`) },
-      database: 'postgres',
-      control,
-      dataDir: options.dataDir,
-      passwordFor: async () => {
-        throw new Error('the embedded backend authenticates by trust on its private socket')
-      },
-      stop: () => {
-        // Shutting PostgreSQL down terminates control connections still open; that is expected now.
-        control.removeAllListeners('error').on('error', () => {})
-        stopped ??= control
-          .end()
-          .catch(() => {})
-          .then(() => withTimeout(postgres.stop(), 20_000, new Error('PostgreSQL did not stop')))
-        return stopped
-      },
-    }
-  } catch (error) {
-    if (running) await withTimeout(postgres.stop(), 20_000, startTimeout).catch(() => {})
-    if (error instanceof DsqlLocalError) throw error
-    throw failed('BACKEND_START_FAILED', 'PostgreSQL did not start', error)
   }
+  throw new Error('PostgreSQL did not accept connections within 60 s')
 }
 
 async function isInitialised(dataDir: string): Promise<boolean> {
@@ -180,12 +230,4 @@ async function isInitialised(dataDir: string): Promise<boolean> {
     )
   }
   return false
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, error: Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(error), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
