@@ -18,7 +18,7 @@ try {
     )
   const db = createDb(loadConfig({ ...process.env, DB_USER: 'admin' }))
   try {
-    await grantNonAdmin(db, { role, iamArn })
+    await grantNonAdmin(db, role, iamArn)
     console.log(`kysely: role ${role} may now log in with tokens of ${iamArn}, in schema myschema`)
   } finally {
     await db.destroy()

@@ -40,7 +40,7 @@ describe('the example program', () => {
       const role = 'example_kysely'
       const admin = createDb(clusterConfig())
       try {
-        await grantNonAdmin(admin, { role, iamArn: inject('iamArn') })
+        await grantNonAdmin(admin, role, inject('iamArn'))
         await sql`create table if not exists public.admin_only (id int primary key)`.execute(admin)
       } finally {
         await admin.destroy()

@@ -18,7 +18,7 @@ try {
     )
   const pool = createPool(loadConfig({ ...process.env, DB_USER: 'admin' }))
   try {
-    await grantNonAdmin(pool, { role, iamArn })
+    await grantNonAdmin(pool, role, iamArn)
     console.log(`pg: role ${role} may now log in with tokens of ${iamArn}, in schema myschema`)
   } finally {
     await pool.end()

@@ -37,7 +37,7 @@ describe('the example program', () => {
       const role = 'example_pg'
       const admin = createPool(clusterConfig())
       try {
-        await grantNonAdmin(admin, { role, iamArn: inject('iamArn') })
+        await grantNonAdmin(admin, role, inject('iamArn'))
         await admin.query('create table if not exists public.admin_only (id int primary key)')
       } finally {
         await admin.end()

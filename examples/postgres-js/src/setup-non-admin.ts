@@ -18,7 +18,7 @@ try {
     )
   const sql = createSql(loadConfig({ ...process.env, DB_USER: 'admin' }))
   try {
-    await grantNonAdmin(sql, { role, iamArn })
+    await grantNonAdmin(sql, role, iamArn)
     console.log(
       `postgres.js: role ${role} may now log in with tokens of ${iamArn}, in schema myschema`,
     )

@@ -36,7 +36,7 @@ describe('the example program', () => {
       const role = 'example_postgres_js'
       const admin = createSql(clusterConfig())
       try {
-        await grantNonAdmin(admin, { role, iamArn: inject('iamArn') })
+        await grantNonAdmin(admin, role, inject('iamArn'))
         await admin`create table if not exists public.admin_only (id int primary key)`
       } finally {
         await admin.end()

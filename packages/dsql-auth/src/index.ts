@@ -24,6 +24,11 @@ export { clusterHost, isClusterId, isRegion, regionFromEndpoint } from './cluste
 export { type DsqlSslOptions, type DsqlTlsSettings, dsqlTls } from './dsql-tls.ts'
 export { type ConfigProblem, DsqlAuthError, DsqlConfigError, DsqlRetryError } from './errors.ts'
 export { type DsqlConfig, type Env, loadConfig } from './load-config.ts'
+export {
+  type NonAdminGrantOptions,
+  type NonAdminGrants,
+  nonAdminGrants,
+} from './non-admin-grants.ts'
 export { POOL_DEFAULTS } from './pool-defaults.ts'
 export { isOccConflict, sqlState } from './sql-state.ts'
 export { TOKEN_DEFAULTS } from './token-defaults.ts'
