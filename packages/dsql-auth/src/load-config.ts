@@ -48,6 +48,8 @@ export interface DsqlConfig {
 /** The environment shape {@link loadConfig} reads: any string map, such as `process.env`. */
 export type Env = Readonly<Record<string, string | undefined>>
 
+/** Where the region may be given, first match wins. */
+const REGION_VARIABLES = ['REGION', 'AWS_REGION', 'AWS_DEFAULT_REGION'] as const
 const TRUE = new Set(['true', '1', 'yes', 'on'])
 const FALSE = new Set(['false', '0', 'no', 'off'])
 
@@ -105,62 +107,50 @@ export function loadConfig(env: Env = process.env): DsqlConfig {
   const useIam = bool('DB_USE_IAM', true)
   const rawEndpoint = get('CLUSTER_ENDPOINT')
   const rawHost = get('DB_HOST')
-  const givenRegion = get('REGION') ?? get('AWS_REGION') ?? get('AWS_DEFAULT_REGION')
-  const regionSource = get('REGION')
-    ? 'REGION'
-    : get('AWS_REGION')
-      ? 'AWS_REGION'
-      : 'AWS_DEFAULT_REGION'
 
-  let region = givenRegion
+  // The first region variable set wins; without one, the region is read from the endpoint.
+  const regionVariable = REGION_VARIABLES.find((name) => get(name) !== undefined)
+  const givenRegion = regionVariable === undefined ? undefined : get(regionVariable)
   if (givenRegion !== undefined && !isRegion(givenRegion)) {
     problems.push({
-      variable: regionSource,
+      variable: regionVariable as string,
       problem: `is not an AWS region name, got "${givenRegion}"`,
-      example: `${regionSource}=us-east-1`,
+      example: `${regionVariable}=us-east-1`,
     })
-    region = undefined
   }
 
   let endpoint = rawEndpoint ?? rawHost ?? ''
+  const endpointVariable = rawEndpoint !== undefined ? 'CLUSTER_ENDPOINT' : 'DB_HOST'
+  const region =
+    givenRegion === undefined
+      ? regionFromEndpoint(endpoint)
+      : isRegion(givenRegion)
+        ? givenRegion
+        : undefined
   if (endpoint === '') {
     problems.push({
       variable: 'CLUSTER_ENDPOINT',
       problem: 'is required (or DB_HOST, for a server reached by another name)',
       example: 'CLUSTER_ENDPOINT=abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws',
     })
-  } else if (isClusterId(endpoint)) {
-    if (region === undefined) {
-      if (givenRegion === undefined) {
-        problems.push({
-          variable: 'REGION',
-          problem: `is required when CLUSTER_ENDPOINT is a bare cluster id ("${endpoint}")`,
-          example: 'REGION=us-east-1',
-        })
-      }
-    } else {
-      endpoint = clusterHost(endpoint, region)
-    }
   } else if (!isHost(endpoint)) {
-    const variable = rawEndpoint !== undefined ? 'CLUSTER_ENDPOINT' : 'DB_HOST'
     problems.push({
-      variable,
+      variable: endpointVariable,
       problem: `must be a bare host name (no scheme, port or path), got "${endpoint}"`,
-      example: `${variable}=abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws`,
+      example: `${endpointVariable}=abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws`,
     })
-  }
-
-  region ??= givenRegion === undefined ? regionFromEndpoint(endpoint) : undefined
-  if (
-    useIam &&
+  } else if (isClusterId(endpoint) && region !== undefined) {
+    endpoint = clusterHost(endpoint, region)
+  } else if (
     region === undefined &&
     givenRegion === undefined &&
-    isHost(endpoint) &&
-    !isClusterId(endpoint)
+    (useIam || isClusterId(endpoint))
   ) {
     problems.push({
       variable: 'REGION',
-      problem: `is required: it cannot be read from the endpoint "${endpoint}", which is not of the form <id>.dsql.<region>.on.aws`,
+      problem: isClusterId(endpoint)
+        ? `is required when CLUSTER_ENDPOINT is a bare cluster id ("${endpoint}")`
+        : `is required: it cannot be read from the endpoint "${endpoint}", which is not of the form <id>.dsql.<region>.on.aws`,
       example: 'REGION=us-east-1',
     })
   }
