@@ -36,7 +36,10 @@ export interface DsqlLocalOptions {
   readonly backendUrl?: string
   /** Where to write the CA certificate (PEM). Default: `ca.pem` in the temporary run directory. */
   readonly caFile?: string
-  /** Sessions are closed this long after they were opened. Default 3,600,000 (60 minutes). */
+  /**
+   * Sessions are closed this long after they were opened. Default 3,600,000 (60 minutes); at most
+   * 2,147,483,647 (about 24.8 days, the longest Node.js timer).
+   */
   readonly maxConnectionDurationMs?: number
   /** New connections allowed per second, on average. Default 100. */
   readonly connectionRatePerSecond?: number

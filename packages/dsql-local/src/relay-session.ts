@@ -17,7 +17,10 @@ export interface RelayOptions {
   readonly deadlineMs: number
   /** The ErrorResponse sent when the deadline passes. */
   readonly deadlineError: Buffer
-  /** Called once, when both ends are closed or closing; `expired` when the deadline closed it. */
+  /**
+   * Called once (asynchronously) when both ends are closed or closing; `expired` when the
+   * deadline closed it.
+   */
   readonly onClose: (expired: boolean) => void
 }
 
@@ -60,7 +63,8 @@ export function relaySession(options: RelayOptions): Relay {
       client.destroy()
       backend.destroy()
     }, 1000).unref()
-    options.onClose(fatal !== undefined)
+    // Later, so that `onClose` never runs before the caller has the relay in hand.
+    queueMicrotask(() => options.onClose(fatal !== undefined))
   }
 
   const onClientData = (chunk: Buffer) => {
@@ -102,6 +106,9 @@ export function relaySession(options: RelayOptions): Relay {
   if (options.clientLeftover.length > 0) onClientData(options.clientLeftover)
   client.resume()
   backend.resume()
+  // A client that left while its backend session was being opened gets no 'close' event here:
+  // end the backend session now rather than keep it (and its connection slot) forever.
+  if (client.destroyed || backend.destroyed) finish()
   return { close: () => finish() }
 }
 

@@ -92,7 +92,8 @@ export function resolveOptions(options: DsqlLocalOptions): ResolvedOptions {
     dataDir: options.dataDir === undefined ? undefined : path.resolve(options.dataDir),
     backendUrl: options.backendUrl,
     caFile: options.caFile === undefined ? undefined : path.resolve(options.caFile),
-    maxConnectionDurationMs: number('maxConnectionDurationMs', 3_600_000, 1),
+    // A longer timer would fire at once (Node caps timers at 2^31 - 1 ms, about 24.8 days).
+    maxConnectionDurationMs: number('maxConnectionDurationMs', 3_600_000, 1, 2_147_483_647),
     connectionRatePerSecond: number('connectionRatePerSecond', 100, 0.001),
     connectionBurst: number('connectionBurst', 1000, 1),
     maxConnections: number('maxConnections', 10_000, 1),

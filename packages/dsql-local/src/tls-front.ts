@@ -93,6 +93,7 @@ export class TlsFront {
   readonly #cancelTargets = new Map<number, CancelTarget>()
   #openSessions = 0
   #backend: Backend | undefined
+  #closing = false
 
   constructor(config: TlsFrontConfig) {
     this.#config = config
@@ -127,6 +128,7 @@ export class TlsFront {
 
   /** Stops accepting, ends every session and waits for the listener to close. */
   async close(): Promise<void> {
+    this.#closing = true
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
     for (const relay of this.#relays) relay.close()
     for (const socket of this.#sockets) socket.destroy()
@@ -145,6 +147,8 @@ export class TlsFront {
     socket.once('close', () => clearTimeout(timer))
     const stream =
       this.#config.latencyMs > 0 ? delayIncoming(socket, this.#config.latencyMs) : socket
+    // A client may reset at any moment, also after the startup code stopped listening: never crash.
+    if (stream !== socket) stream.on('error', () => {})
     this.#negotiate(stream, peer)
       .then(
         (secure) =>
@@ -283,7 +287,7 @@ export class TlsFront {
       if (database !== 'postgres') {
         throw new Refusal(
           { severity: 'FATAL', code: '3D000', message: `database "${database}" does not exist` },
-          `database "${database}" requested; DSQL has only "postgres"`,
+          `database ${shown(database)} requested; DSQL has only "postgres"`,
         )
       }
       if ((params.get('replication') ?? 'false') !== 'false') {
@@ -312,13 +316,19 @@ export class TlsFront {
         throw new Refusal(accessDenied, `user "admin" needs a DbConnectAdmin token, got ${action}`)
       }
       if (user !== 'admin' && action !== 'DbConnect') {
-        throw new Refusal(accessDenied, `${action} tokens are for user "admin" only, not "${user}"`)
+        throw new Refusal(
+          accessDenied,
+          `${action} tokens are for user "admin" only, not ${shown(user)}`,
+        )
       }
       if (principal.allowedActions && !principal.allowedActions.includes(action)) {
         throw new Refusal(accessDenied, `${principal.arn} is not allowed dsql:${action}`)
       }
       if (user !== 'admin' && !(await hasIamGrant(backendServer.control, user, principal.arn))) {
-        throw new Refusal(accessDenied, `no AWS IAM GRANT maps ${principal.arn} to role "${user}"`)
+        throw new Refusal(
+          accessDenied,
+          `no AWS IAM GRANT maps ${principal.arn} to role ${shown(user)}`,
+        )
       }
 
       const forwarded = new Map(
@@ -339,9 +349,14 @@ export class TlsFront {
             `backend: ${error.message}`,
           )
         }
-        throw new Refusal(accessDenied, `backend refused role "${user}": ${describe(error)}`)
+        throw new Refusal(accessDenied, `backend refused role ${shown(user)}: ${describe(error)}`)
       })
 
+      if (this.#closing || client.destroyed) {
+        // Stopped or gone while the backend session was being opened: keep nothing open.
+        backend.socket.destroy()
+        throw new Error(this.#closing ? 'the stand-in is stopping' : 'the client left')
+      }
       const processId = this.#newProcessId()
       const secret = randomInt(-0x80000000, 0x7fffffff)
       this.#cancelTargets.set(processId, {
@@ -372,7 +387,9 @@ export class TlsFront {
         }),
         onClose: (expired) => {
           if (expired) {
-            config.logger.warn(`closed session of "${user}" from ${peer}: maximum duration reached`)
+            config.logger.warn(
+              `closed session of ${shown(user)} from ${peer}: maximum duration reached`,
+            )
           }
           this.#relays.delete(relay)
           this.#cancelTargets.delete(processId)
@@ -380,15 +397,15 @@ export class TlsFront {
         },
       })
       this.#relays.add(relay)
-      config.logger.info(`session of "${user}" (${principal.arn}) from ${peer}`)
+      config.logger.info(`session of ${shown(user)} (${principal.arn}) from ${peer}`)
     } catch (error) {
       release()
       reader.detach()
       if (error instanceof Refusal) {
-        config.logger.warn(`refused ${peer} as "${user}": ${error.message}`)
+        config.logger.warn(`refused ${peer} as ${shown(user)}: ${error.message}`)
         client.end(errorResponse(error.fields))
       } else {
-        config.logger.warn(`closed ${peer} as "${user}" during startup: ${describe(error)}`)
+        config.logger.warn(`closed ${peer} as ${shown(user)} during startup: ${describe(error)}`)
         client.destroy()
       }
     }
@@ -419,6 +436,11 @@ export class TlsFront {
       if (!this.#cancelTargets.has(id)) return id
     }
   }
+}
+
+/** A client-chosen name as the log shows it: quoted and escaped, so it cannot forge a log line. */
+function shown(value: string): string {
+  return JSON.stringify(value)
 }
 
 function describe(error: unknown): string {

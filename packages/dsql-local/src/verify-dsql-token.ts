@@ -75,37 +75,38 @@ export function verifyDsqlToken(token: string, check: TokenCheck): AcceptedToken
   const param = (name: (typeof requiredParams)[number]): string => query.get(name) ?? ''
 
   if (host.toLowerCase() !== check.endpoint.toLowerCase()) {
-    return refuse(`token was signed for host "${host}", not for "${check.endpoint}"`)
+    return refuse(`token was signed for host ${shown(host)}, not for "${check.endpoint}"`)
   }
   const action = param('Action')
   if (action !== 'DbConnect' && action !== 'DbConnectAdmin') {
-    return refuse(`token was signed for Action "${action}", not DbConnect or DbConnectAdmin`)
+    return refuse(`token was signed for Action ${shown(action)}, not DbConnect or DbConnectAdmin`)
   }
   if (param('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') {
-    return refuse(`token uses algorithm "${param('X-Amz-Algorithm')}", not AWS4-HMAC-SHA256`)
+    return refuse(`token uses algorithm ${shown(param('X-Amz-Algorithm'))}, not AWS4-HMAC-SHA256`)
   }
   const credential = param('X-Amz-Credential').split('/')
   if (credential.length !== 5) return refuse('token has a malformed X-Amz-Credential')
   const [accessKeyId = '', scopeDate = '', region = '', service = '', terminator = ''] = credential
   if (region !== check.region) {
-    return refuse(`token was signed for region "${region}", not for "${check.region}"`)
+    return refuse(`token was signed for region ${shown(region)}, not for "${check.region}"`)
   }
-  if (service !== 'dsql') return refuse(`token was signed for service "${service}", not "dsql"`)
+  if (service !== 'dsql')
+    return refuse(`token was signed for service ${shown(service)}, not "dsql"`)
   if (terminator !== 'aws4_request')
     return refuse('token credential scope does not end in aws4_request')
   if (param('X-Amz-SignedHeaders') !== 'host') {
-    return refuse(`token signs headers "${param('X-Amz-SignedHeaders')}", DSQL expects "host"`)
+    return refuse(`token signs headers ${shown(param('X-Amz-SignedHeaders'))}, DSQL expects "host"`)
   }
 
   const amzDate = param('X-Amz-Date')
   const signedAtMs = parseAmzDate(amzDate)
-  if (signedAtMs === undefined) return refuse(`token has a malformed X-Amz-Date "${amzDate}"`)
+  if (signedAtMs === undefined) return refuse(`token has a malformed X-Amz-Date ${shown(amzDate)}`)
   if (amzDate.slice(0, 8) !== scopeDate) {
-    return refuse(`credential scope date ${scopeDate} differs from X-Amz-Date ${amzDate}`)
+    return refuse(`credential scope date ${shown(scopeDate)} differs from X-Amz-Date ${amzDate}`)
   }
   const expires = param('X-Amz-Expires')
   if (!/^[0-9]{1,7}$/.test(expires) || Number(expires) < 1) {
-    return refuse(`token has a malformed X-Amz-Expires "${expires}"`)
+    return refuse(`token has a malformed X-Amz-Expires ${shown(expires)}`)
   }
   const lifetimeSeconds = Number(expires)
   if (lifetimeSeconds > maxTokenLifetimeSeconds) {
@@ -124,14 +125,14 @@ export function verifyDsqlToken(token: string, check: TokenCheck): AcceptedToken
   }
 
   const principal = check.principals.get(accessKeyId)
-  if (principal === undefined) return refuse(`unknown access key ID "${accessKeyId}"`)
+  if (principal === undefined) return refuse(`unknown access key ID ${shown(accessKeyId)}`)
   const sessionToken = query.get('X-Amz-Security-Token')
   if (principal.sessionToken !== undefined || sessionToken !== undefined) {
     if (principal.sessionToken === undefined) {
-      return refuse(`token carries a session token, access key "${accessKeyId}" has none`)
+      return refuse(`token carries a session token, access key ${shown(accessKeyId)} has none`)
     }
     if (sessionToken === undefined || !sameSecret(sessionToken, principal.sessionToken)) {
-      return refuse(`session token does not match access key "${accessKeyId}"`)
+      return refuse(`session token does not match access key ${shown(accessKeyId)}`)
     }
   }
 
@@ -144,7 +145,7 @@ export function verifyDsqlToken(token: string, check: TokenCheck): AcceptedToken
     principal.secretAccessKey,
   )
   if (!timingSafeEqual(Buffer.from(signature, 'hex'), Buffer.from(expected, 'hex'))) {
-    return refuse(`signature does not match (access key "${accessKeyId}")`)
+    return refuse(`signature does not match (access key ${shown(accessKeyId)})`)
   }
   return { ok: true, principal, action }
 }
@@ -162,7 +163,7 @@ function parseQuery(text: string): Map<string, string> | string {
     } catch {
       return 'token has a malformed query string'
     }
-    if (query.has(key)) return `token repeats the ${key} parameter`
+    if (query.has(key)) return `token repeats the ${shown(key)} parameter`
     query.set(key, value)
   }
   return query
@@ -174,6 +175,14 @@ function parseAmzDate(value: string): number | undefined {
   const [, year, month, day, hour, minute, second] = match.map(Number)
   const ms = Date.UTC(year ?? 0, (month ?? 0) - 1, day, hour, minute, second)
   return Number.isNaN(ms) ? undefined : ms
+}
+
+/**
+ * A value taken from the token, as the log shows it: quoted and escaped (a decoded `%0A` must not
+ * start a forged log line) and cut short. Never used for the signature or the session token.
+ */
+function shown(value: string): string {
+  return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}...` : value)
 }
 
 /** Constant-time equality of two strings of any length (hash first, so lengths do not leak). */

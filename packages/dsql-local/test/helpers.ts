@@ -71,6 +71,8 @@ export function postgresJs(
     user?: string
     password: () => Promise<string>
     sslnegotiation?: 'direct' | 'postgres'
+    /** Further startup parameters. */
+    connection?: Record<string, string>
   },
 ): postgres.Sql {
   const config = {
@@ -84,6 +86,7 @@ export function postgresJs(
     max: 1,
     connect_timeout: 10,
     onnotice: () => {},
+    connection: options.connection ?? {},
   }
   return postgres(config)
 }

@@ -115,6 +115,11 @@ describe('lifecycle', () => {
     await expect(startDsqlLocal({ maxConnections: 0 })).rejects.toMatchObject({
       code: 'INVALID_OPTIONS',
     })
+    // Longer than a Node.js timer can wait: it would close every session at once.
+    await expect(startDsqlLocal({ maxConnectionDurationMs: 2 ** 31 })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: expect.stringMatching(/^maxConnectionDurationMs must be a number from 1 to/),
+    })
   })
 
   it('fails with BACKEND_START_FAILED when the backend URL does not answer', async () => {

@@ -1,8 +1,17 @@
+import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DsqlLocalCluster, startDsqlLocal } from '../src/index.ts'
+import { startupMessage } from '../src/pg-messages.ts'
 import { captureLogger, connectError, pgClient, signerFor } from './helpers.ts'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const plaintextStartup = () =>
+  startupMessage(
+    new Map([
+      ['user', 'admin'],
+      ['database', 'postgres'],
+    ]),
+  )
 
 describe('maximum connection duration and connection rate', () => {
   const { lines, logger } = captureLogger()
@@ -81,6 +90,28 @@ describe('maximum connections and artificial latency', () => {
     } finally {
       await Promise.all(open.map((client) => client.end()))
     }
+  })
+
+  it('survives clients that reset after a refusal that the latency delayed', async () => {
+    // The delayed stream outlives the startup code's listeners: a reset then must not crash.
+    const cancel = Buffer.alloc(16)
+    cancel.writeInt32BE(16, 0)
+    cancel.writeInt32BE(80877102, 4)
+    for (const first of [plaintextStartup(), cancel]) {
+      const socket = net.connect(cluster.port, cluster.host)
+      socket.on('error', () => {})
+      await new Promise((resolve) => socket.once('connect', resolve))
+      socket.write(first)
+      await sleep(latencyMs + 50)
+      socket.resetAndDestroy()
+    }
+    await sleep(2 * latencyMs)
+    const client = pgClient(cluster, {
+      password: () => signerFor(cluster).getDbConnectAdminAuthToken(),
+    })
+    await client.connect()
+    expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
+    await client.end()
   })
 
   it('adds the latency to every round trip, and direct TLS saves one', async () => {
