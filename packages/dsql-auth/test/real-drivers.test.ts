@@ -30,34 +30,30 @@ beforeAll(async () => {
 })
 afterAll(() => cluster?.stop())
 
-const credentials = () => cluster.credentials
 /** Sessions the stand-in opened after a direct TLS handshake (ALPN `postgresql`, no SSLRequest). */
 const directSessions = () =>
   sessions.filter((line) => /^session of .*\(direct TLS\)$/.test(line)).length
 const UNTRUSTED =
   /SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT/
 
-function pgClient(settings: DsqlConfig = config): pg.Client {
-  return new pg.Client({
+/** What both drivers take alike: where to connect, who as, the token provider and verified direct TLS. */
+function connection(settings: DsqlConfig = config) {
+  return {
     host: settings.host,
     port: settings.port,
     user: settings.user,
     database: settings.database,
-    password: createTokenProvider(settings, { credentials: credentials() }),
+    password: createTokenProvider(settings, { credentials: cluster.credentials }),
     ...dsqlTls(settings),
-  })
+  }
+}
+
+function pgClient(settings: DsqlConfig = config): pg.Client {
+  return new pg.Client(connection(settings))
 }
 
 function postgresJs(settings: DsqlConfig = config): postgres.Sql {
-  const options = {
-    host: settings.host,
-    port: settings.port,
-    user: settings.user,
-    database: settings.database,
-    password: createTokenProvider(settings, { credentials: credentials() }),
-    max: 1,
-    ...dsqlTls(settings),
-  }
+  const options = { ...connection(settings), max: 1 }
   return postgres(options)
 }
 
@@ -163,15 +159,7 @@ describe('isOccConflict on real serialization failures (SQLSTATE 40001) from eac
   it('Kysely over pg', async () => {
     const error = await conflict(async () => {
       // A pool of one: every statement Kysely runs goes to the same connection, BEGIN to COMMIT.
-      const pool = new pg.Pool({
-        host: config.host,
-        port: config.port,
-        user: config.user,
-        database: config.database,
-        password: createTokenProvider(config, { credentials: credentials() }),
-        ...dsqlTls(config),
-        max: 1,
-      })
+      const pool = new pg.Pool({ ...connection(), max: 1 })
       const db = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) })
       return { run: (text) => kyselySql.raw(text).execute(db), end: () => db.destroy() }
     })
