@@ -130,8 +130,17 @@ describe('maximum connections and artificial latency', () => {
       await client.end()
       return { connectMs, queryMs }
     }
-    const direct = await timeConnect('direct')
-    const sslRequest = await timeConnect('postgres')
+    // The fastest of three tries each: a busy machine only ever adds time, so minimums compare
+    // the round trips themselves rather than scheduling noise.
+    const fastest = async (mode: 'direct' | 'postgres') => {
+      const runs = [await timeConnect(mode), await timeConnect(mode), await timeConnect(mode)]
+      return {
+        connectMs: Math.min(...runs.map((r) => r.connectMs)),
+        queryMs: Math.min(...runs.map((r) => r.queryMs)),
+      }
+    }
+    const direct = await fastest('direct')
+    const sslRequest = await fastest('postgres')
     expect(direct.queryMs).toBeGreaterThanOrEqual(latencyMs - 5)
     expect(direct.connectMs).toBeGreaterThanOrEqual(3 * latencyMs - 15)
     expect(sslRequest.connectMs - direct.connectMs).toBeGreaterThan(latencyMs / 2)
