@@ -46,23 +46,22 @@ describe('maximum connection duration and connection rate', () => {
 
   it('refuses connections above the rate with 53400', async () => {
     const signer = signerFor(cluster)
-    const outcomes: string[] = []
-    const clients = []
-    for (let i = 0; i < 6; i++) {
-      const client = pgClient(cluster, { password: () => signer.getDbConnectAdminAuthToken() })
-      try {
-        await client.connect()
-        clients.push(client)
-        outcomes.push('ok')
-      } catch (error) {
-        expect(error).toMatchObject({
+    // Six at once: a burst of three passes, and the bucket cannot refill in between, however slow
+    // the machine is.
+    const clients = Array.from({ length: 6 }, () =>
+      pgClient(cluster, { password: () => signer.getDbConnectAdminAuthToken() }),
+    )
+    const results = await Promise.allSettled(clients.map((client) => client.connect()))
+    const outcomes = results.map((result) => (result.status === 'fulfilled' ? 'ok' : '53400'))
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        expect(result.reason).toMatchObject({
           code: '53400',
           message: 'Unable to accept connection, rate exceeded.',
         })
-        outcomes.push('53400')
       }
     }
-    await Promise.all(clients.map((client) => client.end()))
+    await Promise.all(clients.map((client) => client.end().catch(() => {})))
     expect(outcomes).toContain('ok')
     expect(outcomes).toContain('53400')
     expect(lines.join('\n')).toMatch(/connection rate above 1\/s \(burst 3\)/)
