@@ -7,7 +7,7 @@ import {
   regionFromEndpoint,
 } from './cluster-endpoint.ts'
 import { type ConfigProblem, DsqlConfigError } from './errors.ts'
-import { TOKEN_DEFAULTS } from './token-defaults.ts'
+import { refreshMarginProblem, TOKEN_DEFAULTS } from './token-defaults.ts'
 
 /**
  * Everything needed to reach an Aurora DSQL cluster (or a plain PostgreSQL server), read from the
@@ -185,17 +185,12 @@ export function loadConfig(env: Env = process.env): DsqlConfig {
     maxLifetimeSeconds,
     lifetimeFallback,
   )
-  if (
-    useIam &&
-    refreshToken &&
-    tokenLifetimeSeconds < tokenRefreshIntervalSeconds + minMarginSeconds
-  ) {
-    problems.push({
-      variable: 'TOKEN_LIFETIME',
-      problem: `(${tokenLifetimeSeconds} s) must exceed TOKEN_REFRESH_INTERVAL (${tokenRefreshIntervalSeconds} s) by at least ${minMarginSeconds} s, so a cached token is never handed out close to its expiry`,
-      example: `TOKEN_LIFETIME=${lifetimeFallback}`,
-    })
-  }
+  const margin = refreshMarginProblem(tokenLifetimeSeconds, tokenRefreshIntervalSeconds, {
+    lifetime: 'TOKEN_LIFETIME',
+    interval: 'TOKEN_REFRESH_INTERVAL',
+    example: (seconds) => `TOKEN_LIFETIME=${seconds}`,
+  })
+  if (useIam && refreshToken && margin !== undefined) problems.push(margin)
 
   const password = get('DB_PASSWORD')
   if (!useIam && password === undefined) {

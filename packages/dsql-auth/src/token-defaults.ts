@@ -1,3 +1,5 @@
+import type { ConfigProblem } from './errors.ts'
+
 /**
  * Token timing defaults shared by {@link loadConfig} and {@link createTokenProvider}.
  *
@@ -23,3 +25,29 @@ export const TOKEN_DEFAULTS = Object.freeze({
     )
   },
 })
+
+/** How {@link refreshMarginProblem} names the two settings: environment variables or option names. */
+export interface TimingNames {
+  readonly lifetime: string
+  readonly interval: string
+  /** Formats a value as the fix to show, e.g. `TOKEN_LIFETIME=1200` or `1200`. */
+  readonly example: (seconds: number) => string
+}
+
+/**
+ * The one rule that keeps cached tokens safe: a token must outlive the refresh interval by at least
+ * `minMarginSeconds`. Returns the problem to report, or `undefined` when the lifetime is long enough.
+ */
+export function refreshMarginProblem(
+  lifetimeSeconds: number,
+  intervalSeconds: number,
+  names: TimingNames,
+): ConfigProblem | undefined {
+  const { minMarginSeconds } = TOKEN_DEFAULTS
+  if (lifetimeSeconds >= intervalSeconds + minMarginSeconds) return undefined
+  return {
+    variable: names.lifetime,
+    problem: `(${lifetimeSeconds} s) must exceed ${names.interval} (${intervalSeconds} s) by at least ${minMarginSeconds} s, so a cached token is never handed out close to its expiry`,
+    example: names.example(TOKEN_DEFAULTS.lifetimeFor(intervalSeconds, true)),
+  }
+}

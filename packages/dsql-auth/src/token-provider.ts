@@ -4,7 +4,7 @@ import { memoize } from '@smithy/property-provider'
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types'
 import { type ConfigProblem, DsqlAuthError, DsqlConfigError } from './errors.ts'
 import type { DsqlConfig } from './load-config.ts'
-import { TOKEN_DEFAULTS } from './token-defaults.ts'
+import { refreshMarginProblem, TOKEN_DEFAULTS } from './token-defaults.ts'
 
 /** The IAM action a token grants: `DbConnectAdmin` for the `admin` role, `DbConnect` for any other. */
 export type DsqlAction = 'DbConnect' | 'DbConnectAdmin'
@@ -178,7 +178,7 @@ export function createTokenProvider(
 
 function checkTiming(config: TokenProviderConfig): void {
   const problems: ConfigProblem[] = []
-  const { maxLifetimeSeconds, minMarginSeconds } = TOKEN_DEFAULTS
+  const { maxLifetimeSeconds } = TOKEN_DEFAULTS
   const lifetime = config.tokenLifetimeSeconds
   const interval = config.tokenRefreshIntervalSeconds
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > maxLifetimeSeconds) {
@@ -195,12 +195,13 @@ function checkTiming(config: TokenProviderConfig): void {
         problem: `must be a whole number of seconds of at least 1, got ${interval}`,
         example: '900',
       })
-    } else if (lifetime < interval + minMarginSeconds) {
-      problems.push({
-        variable: 'tokenLifetimeSeconds',
-        problem: `(${lifetime}) must exceed tokenRefreshIntervalSeconds (${interval}) by at least ${minMarginSeconds}, so a cached token is never handed out close to its expiry`,
-        example: String(TOKEN_DEFAULTS.lifetimeFor(interval, true)),
+    } else {
+      const margin = refreshMarginProblem(lifetime, interval, {
+        lifetime: 'tokenLifetimeSeconds',
+        interval: 'tokenRefreshIntervalSeconds',
+        example: String,
       })
+      if (margin !== undefined) problems.push(margin)
     }
   }
   if (config.region === undefined || config.region === '') {
