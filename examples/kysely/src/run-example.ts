@@ -71,8 +71,9 @@ export async function runExample(
 
   const [ana] = inserted as [Owner]
   const updated = await transaction(db, (trx) => updateCity(trx, ana.id, 'Porto'))
+  assert.ok(updated, `${ana.name} was not there to update`)
   assert.deepEqual(updated, { ...ana, city: 'Porto' })
-  step(`moved ${ana.name} to ${updated?.city}`)
+  step(`moved ${ana.name} to ${updated.city}`)
 
   const deleted = await transaction(db, (trx) => deleteOwners(trx, ids))
   assert.equal(deleted, ids.length)
@@ -88,7 +89,7 @@ export async function runExample(
     steps,
     inserted,
     read,
-    updated: updated as Owner,
+    updated,
     remaining,
   }
 }

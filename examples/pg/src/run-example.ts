@@ -84,8 +84,9 @@ export async function runExample(
 
   const [ana] = inserted as [Owner]
   const updated = await transaction(pool, (db) => updateCity(db, ana.id, 'Porto'))
+  assert.ok(updated, `${ana.name} was not there to update`)
   assert.deepEqual(updated, { ...ana, city: 'Porto' })
-  step(`moved ${ana.name} to ${updated?.city}`)
+  step(`moved ${ana.name} to ${updated.city}`)
 
   const deleted = await transaction(pool, (db) => deleteOwners(db, ids))
   assert.equal(deleted, ids.length)
@@ -101,7 +102,7 @@ export async function runExample(
     steps,
     inserted,
     read,
-    updated: updated as Owner,
+    updated,
     remaining,
   }
 }

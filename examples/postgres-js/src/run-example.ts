@@ -78,8 +78,9 @@ export async function runExample(
 
   const [ana] = inserted as [Owner]
   const updated = await transaction(sql, (tx) => updateCity(tx, schema, ana.id, 'Porto'))
+  assert.ok(updated, `${ana.name} was not there to update`)
   assert.deepEqual(updated, { ...ana, city: 'Porto' })
-  step(`moved ${ana.name} to ${updated?.city}`)
+  step(`moved ${ana.name} to ${updated.city}`)
 
   const deleted = await transaction(sql, (tx) => deleteOwners(tx, schema, ids))
   assert.equal(deleted, ids.length)
@@ -95,7 +96,7 @@ export async function runExample(
     steps,
     inserted,
     read,
-    updated: updated as Owner,
+    updated,
     remaining,
   }
 }
