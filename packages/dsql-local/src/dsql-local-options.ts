@@ -1,4 +1,4 @@
-import type { LocalPrincipal } from './local-principal.ts'
+import type { LocalPrincipal } from './auth/local-principal.ts'
 import type { DsqlLocalLogger } from './logger.ts'
 
 /**

@@ -1,12 +1,12 @@
-export type { DsqlLocalCluster } from './dsql-local-cluster.ts'
-export type { DsqlLocalOptions } from './dsql-local-options.ts'
-export { DsqlLocalError, type DsqlLocalErrorCode } from './errors.ts'
-export type { DsqlAction, LocalPrincipal } from './local-principal.ts'
-export { type DsqlLocalLogger, stderrLogger } from './logger.ts'
-export { startDsqlLocal } from './start-dsql-local.ts'
+export type { DsqlAction, LocalPrincipal } from './auth/local-principal.ts'
 export {
   type AcceptedToken,
   type RefusedToken,
   type TokenCheck,
   verifyDsqlToken,
-} from './verify-dsql-token.ts'
+} from './auth/verify-dsql-token.ts'
+export type { DsqlLocalCluster } from './dsql-local-cluster.ts'
+export type { DsqlLocalOptions } from './dsql-local-options.ts'
+export { DsqlLocalError, type DsqlLocalErrorCode } from './errors.ts'
+export { type DsqlLocalLogger, stderrLogger } from './logger.ts'
+export { startDsqlLocal } from './start-dsql-local.ts'

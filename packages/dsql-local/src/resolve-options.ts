@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
+import type { LocalPrincipal } from './auth/local-principal.ts'
 import type { DsqlLocalOptions } from './dsql-local-options.ts'
 import { DsqlLocalError } from './errors.ts'
-import type { LocalPrincipal } from './local-principal.ts'
 import { type DsqlLocalLogger, stderrLogger } from './logger.ts'
 
 /** {@link DsqlLocalOptions} with every default applied and every value checked. */

@@ -1,12 +1,8 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { Backend } from './backend.ts'
-import { connectUrlBackend } from './connect-url-backend.ts'
-import type { DsqlLocalCluster } from './dsql-local-cluster.ts'
-import type { DsqlLocalOptions } from './dsql-local-options.ts'
-import { DsqlLocalError } from './errors.ts'
-import { generateTlsMaterial } from './generate-tls-material.ts'
+import type { Backend } from './backend/backend.ts'
+import { connectUrlBackend } from './backend/connect-url-backend.ts'
 import {
   type CleanupEntry,
   runDirPrefix,
@@ -14,10 +10,14 @@ import {
   stopWatchdog,
   sweepStaleRunDirs,
   trackForCleanup,
-} from './process-cleanup.ts'
+} from './backend/process-cleanup.ts'
+import { startEmbeddedBackend } from './backend/start-embedded-backend.ts'
+import type { DsqlLocalCluster } from './dsql-local-cluster.ts'
+import type { DsqlLocalOptions } from './dsql-local-options.ts'
+import { DsqlLocalError } from './errors.ts'
+import { generateTlsMaterial } from './front/generate-tls-material.ts'
+import { TlsFront } from './front/tls-front.ts'
 import { resolveOptions } from './resolve-options.ts'
-import { startEmbeddedBackend } from './start-embedded-backend.ts'
-import { TlsFront } from './tls-front.ts'
 
 /**
  * Starts a local Aurora DSQL stand-in: PostgreSQL 16 (embedded, or yours via `backendUrl`) behind

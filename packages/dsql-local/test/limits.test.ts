@@ -1,7 +1,7 @@
 import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DsqlLocalCluster, startDsqlLocal } from '../src/index.ts'
-import { startupMessage } from '../src/pg-messages.ts'
+import { startupMessage } from '../src/wire/pg-messages.ts'
 import { captureLogger, connectError, pgClient, signerFor } from './helpers.ts'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

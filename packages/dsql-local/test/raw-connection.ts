@@ -1,8 +1,8 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import type { DsqlLocalCluster } from '../src/index.ts'
-import { MessageReader, type TypedMessage } from '../src/message-reader.ts'
-import { cstring, startupMessage, typedMessage } from '../src/pg-messages.ts'
+import { MessageReader, type TypedMessage } from '../src/wire/message-reader.ts'
+import { cstring, startupMessage, typedMessage } from '../src/wire/pg-messages.ts'
 
 /**
  * A PostgreSQL connection driven byte by byte, for tests that need what drivers do not offer:

@@ -5,7 +5,7 @@ import tls from 'node:tls'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DsqlLocalCluster, startDsqlLocal } from '../src/index.ts'
-import { cancelRequest } from '../src/pg-messages.ts'
+import { cancelRequest } from '../src/wire/pg-messages.ts'
 import { captureLogger, pgClient, signerFor, verifiedTls } from './helpers.ts'
 import { RawConnection } from './raw-connection.ts'
 

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { MessageSplitter } from './message-splitter.ts'
-import { cstring, terminate, typedMessage } from './pg-messages.ts'
-import { rewriteIamStatements } from './rewrite-iam-statements.ts'
+import { rewriteIamStatements } from '../sql/rewrite-iam-statements.ts'
+import { MessageSplitter } from '../wire/message-splitter.ts'
+import { cstring, terminate, typedMessage } from '../wire/pg-messages.ts'
 
 /** The two ends of an authenticated session and how long it may last. */
 export interface RelayOptions {

@@ -3,7 +3,7 @@ import { cpSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } f
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { DsqlLocalError } from './errors.ts'
+import { DsqlLocalError } from '../errors.ts'
 
 /** The PostgreSQL 16 programs to run, and the OS user to run them as. */
 export interface PostgresBinaries {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import net from 'node:net'
-import { BackendSessionError } from './errors.ts'
-import { MessageReader } from './message-reader.ts'
-import { cstring, parseErrorFields, startupMessage, typedMessage } from './pg-messages.ts'
+import { BackendSessionError } from '../errors.ts'
+import { MessageReader } from '../wire/message-reader.ts'
+import { cstring, parseErrorFields, startupMessage, typedMessage } from '../wire/pg-messages.ts'
 import { ScramSha256Client } from './scram-sha-256-client.ts'
 
 /** Where and as whom to open a backend session. */

@@ -2,13 +2,15 @@ import { randomInt, timingSafeEqual } from 'node:crypto'
 import net from 'node:net'
 import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
-import type { Backend } from './backend.ts'
-import { delayIncoming } from './delay-incoming.ts'
-import { BackendSessionError } from './errors.ts'
-import type { LocalPrincipal } from './local-principal.ts'
-import type { DsqlLocalLogger } from './logger.ts'
-import { MessageReader } from './message-reader.ts'
-import { openBackendSession } from './open-backend-session.ts'
+import type { LocalPrincipal } from '../auth/local-principal.ts'
+import { verifyDsqlToken } from '../auth/verify-dsql-token.ts'
+import type { Backend } from '../backend/backend.ts'
+import { openBackendSession } from '../backend/open-backend-session.ts'
+import { hasIamGrant } from '../backend/setup-database.ts'
+import { BackendSessionError } from '../errors.ts'
+import type { DsqlLocalLogger } from '../logger.ts'
+import { type Relay, relaySession } from '../relay/relay-session.ts'
+import { MessageReader } from '../wire/message-reader.ts'
 import {
   authenticationCleartextPassword,
   authenticationOk,
@@ -21,11 +23,9 @@ import {
   negotiateProtocolVersion,
   parseStartupParams,
   sslRequestCode,
-} from './pg-messages.ts'
-import { type Relay, relaySession } from './relay-session.ts'
-import { hasIamGrant } from './setup-database.ts'
+} from '../wire/pg-messages.ts'
+import { delayIncoming } from './delay-incoming.ts'
 import { TokenBucket } from './token-bucket.ts'
-import { verifyDsqlToken } from './verify-dsql-token.ts'
 
 /** Everything the TLS front needs, resolved and validated. */
 export interface TlsFrontConfig {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { DsqlLocalError } from '../errors.ts'
+import type { DsqlLocalLogger } from '../logger.ts'
 import type { Backend } from './backend.ts'
-import { DsqlLocalError } from './errors.ts'
-import type { DsqlLocalLogger } from './logger.ts'
 import { setupDatabase } from './setup-database.ts'
 
 /**
