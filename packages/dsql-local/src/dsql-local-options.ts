@@ -53,6 +53,25 @@ export interface DsqlLocalOptions {
   readonly latencyMs?: number
   /** How far in the future a token's `X-Amz-Date` may lie. Default 300,000 (5 minutes). */
   readonly clockSkewMs?: number
+  /**
+   * `'dsql'` (default): every statement is classified with PostgreSQL's own parser and DSQL's SQL
+   * rules apply (see `sql/dsql-rules.ts`). `'postgres'`: statements pass unchecked, as plain
+   * PostgreSQL 16 would take them (DSQL's own syntax, such as `AWS IAM GRANT`, still works).
+   */
+  readonly sqlDialect?: 'dsql' | 'postgres'
+  /**
+   * Ids of single SQL rules to switch off for a test, e.g. `['truncate']`; see the rule table in
+   * the README. Unknown ids are refused at start. Default: none (strict).
+   */
+  readonly relaxRules?: readonly string[]
+  /** Rows one transaction may modify (DSQL: 3,000). */
+  readonly transactionRowLimit?: number
+  /** Bytes of changes one transaction may commit (DSQL: 10 MiB, checked at COMMIT). */
+  readonly transactionSizeLimitBytes?: number
+  /** Age of a transaction after which its statements and COMMIT fail, in ms (DSQL: 300,000). */
+  readonly transactionAgeLimitMs?: number
+  /** Largest protocol message a client may send; a larger one closes the connection (DSQL: 10 MiB). */
+  readonly maxMessageBytes?: number
   /** Where refusals (with their exact reason) and lifecycle messages go. Default: stderr. */
   readonly logger?: DsqlLocalLogger
 }

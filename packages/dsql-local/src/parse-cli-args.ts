@@ -31,6 +31,12 @@ Options:
   --backend-max-connections <n>     max_connections of the embedded PostgreSQL (default 300)
   --latency-ms <n>                  added to every network round trip (default 0)
   --clock-skew-ms <n>               how far in the future a token may be dated (default 300000)
+  --sql-dialect <dsql|postgres>     dsql (default): DSQL's SQL rules; postgres: no SQL checks
+  --relax <rule,...>                switch single SQL rules off, e.g. --relax truncate
+  --transaction-row-limit <n>       rows one transaction may modify (default 3000)
+  --transaction-size-limit <bytes>  bytes of changes one transaction may commit (default 10485760)
+  --transaction-age-limit-ms <n>    age at which a transaction fails (default 300000)
+  --max-message-bytes <n>           largest client protocol message (default 10485760)
   --quiet                           log only errors, not refusals
   -h, --help                        show this help
 
@@ -55,6 +61,10 @@ const numeric = {
   'backend-max-connections': 'backendMaxConnections',
   'latency-ms': 'latencyMs',
   'clock-skew-ms': 'clockSkewMs',
+  'transaction-row-limit': 'transactionRowLimit',
+  'transaction-size-limit': 'transactionSizeLimitBytes',
+  'transaction-age-limit-ms': 'transactionAgeLimitMs',
+  'max-message-bytes': 'maxMessageBytes',
 } as const
 
 /**
@@ -85,6 +95,8 @@ export function parseCliArgs(args: readonly string[]): CliRequest {
         'data-dir': { type: 'string' },
         'backend-url': { type: 'string' },
         'ca-file': { type: 'string' },
+        'sql-dialect': { type: 'string' },
+        relax: { type: 'string' },
         ...Object.fromEntries(
           Object.keys(numeric).map((name) => [name, { type: 'string' as const }]),
         ),
@@ -105,6 +117,11 @@ export function parseCliArgs(args: readonly string[]): CliRequest {
     dataDir: text('data-dir'),
     backendUrl: text('backend-url'),
     caFile: text('ca-file'),
+    sqlDialect: text('sql-dialect'),
+    relaxRules: text('relax')
+      ?.split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== ''),
   }
   for (const [flag, key] of Object.entries(numeric)) {
     const value = text(flag)

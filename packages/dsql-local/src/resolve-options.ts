@@ -4,6 +4,7 @@ import type { LocalPrincipal } from './auth/local-principal.ts'
 import type { DsqlLocalOptions } from './dsql-local-options.ts'
 import { DsqlLocalError } from './errors.ts'
 import { type DsqlLocalLogger, stderrLogger } from './logger.ts'
+import { ruleIds } from './sql/dsql-rules.ts'
 
 /** {@link DsqlLocalOptions} with every default applied and every value checked. */
 export interface ResolvedOptions {
@@ -21,6 +22,12 @@ export interface ResolvedOptions {
   readonly backendMaxConnections: number
   readonly latencyMs: number
   readonly clockSkewMs: number
+  readonly sqlDialect: 'dsql' | 'postgres'
+  readonly relaxRules: ReadonlySet<string>
+  readonly transactionRowLimit: number
+  readonly transactionSizeLimitBytes: number
+  readonly transactionAgeLimitMs: number
+  readonly maxMessageBytes: number
   readonly logger: DsqlLocalLogger
 }
 
@@ -84,6 +91,17 @@ export function resolveOptions(options: DsqlLocalOptions): ResolvedOptions {
   if (options.dataDir !== undefined && options.backendUrl !== undefined) {
     throw invalid('dataDir and backendUrl exclude each other')
   }
+  const sqlDialect = options.sqlDialect ?? 'dsql'
+  if (sqlDialect !== 'dsql' && sqlDialect !== 'postgres') {
+    throw invalid(`sqlDialect must be "dsql" or "postgres", got ${JSON.stringify(sqlDialect)}`)
+  }
+  const relaxRules = new Set(options.relaxRules ?? [])
+  const unknownRules = [...relaxRules].filter((id) => !ruleIds.has(id))
+  if (unknownRules.length > 0) {
+    throw invalid(
+      `relaxRules: unknown rule ${unknownRules.map((id) => JSON.stringify(id)).join(', ')}; the rules are ${[...ruleIds].join(', ')}`,
+    )
+  }
   return Object.freeze({
     port,
     endpoint,
@@ -100,6 +118,12 @@ export function resolveOptions(options: DsqlLocalOptions): ResolvedOptions {
     backendMaxConnections: number('backendMaxConnections', 300, 10, 10_000),
     latencyMs: number('latencyMs', 0, 0, 60_000),
     clockSkewMs: number('clockSkewMs', 300_000, 0),
+    sqlDialect,
+    relaxRules,
+    transactionRowLimit: number('transactionRowLimit', 3000, 1),
+    transactionSizeLimitBytes: number('transactionSizeLimitBytes', 10 * 1024 * 1024, 1),
+    transactionAgeLimitMs: number('transactionAgeLimitMs', 300_000, 1, 2_147_483_647),
+    maxMessageBytes: number('maxMessageBytes', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logger: options.logger ?? stderrLogger,
   })
 }
