@@ -18,6 +18,7 @@ import { DsqlLocalError } from './errors.ts'
 import { generateTlsMaterial } from './front/generate-tls-material.ts'
 import { TlsFront } from './front/tls-front.ts'
 import { resolveOptions } from './resolve-options.ts'
+import { loadSqlParser } from './sql/parse-sql.ts'
 
 /**
  * Starts a local Aurora DSQL stand-in: PostgreSQL 16 (embedded, or yours via `backendUrl`) behind
@@ -78,6 +79,7 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
   }
 
   try {
+    await loadSqlParser()
     const tls = await generateTlsMaterial(config.endpoint).catch((error: unknown) => {
       throw new DsqlLocalError('CERTIFICATE_FAILED', 'could not generate the TLS certificates', {
         cause: error,

@@ -1,3 +1,5 @@
+import { asyncJobsSql } from './async-jobs-sql.ts'
+
 /** The few methods of a `pg` client or pool that setting up the database needs. */
 export interface SqlRunner {
   query(sql: string): Promise<unknown>
@@ -111,6 +113,7 @@ GRANT EXECUTE ON PROCEDURE sys.aws_iam_grant(text, text), sys.aws_iam_revoke(tex
 export async function setupDatabase(runner: SqlRunner, database: string): Promise<void> {
   const quoted = `"${database.replaceAll('"', '""')}"`
   await runner.query(setupSql.replace(':database', quoted))
+  await runner.query(asyncJobsSql)
 }
 
 /**

@@ -10,6 +10,7 @@ import { hasIamGrant } from '../backend/setup-database.ts'
 import { BackendSessionError } from '../errors.ts'
 import type { DsqlLocalLogger } from '../logger.ts'
 import { type Relay, relaySession } from '../relay/relay-session.ts'
+import { StatementGate } from '../relay/statement-gate.ts'
 import { MessageReader } from '../wire/message-reader.ts'
 import {
   authenticationCleartextPassword,
@@ -40,6 +41,9 @@ export interface TlsFrontConfig {
   readonly connectionBurst: number
   readonly maxConnections: number
   readonly latencyMs: number
+  readonly sqlDialect: 'dsql' | 'postgres'
+  readonly relaxRules: ReadonlySet<string>
+  readonly transactionAgeLimitMs: number
   readonly logger: DsqlLocalLogger
 }
 
@@ -379,6 +383,13 @@ export class TlsFront {
         clientLeftover: reader.detach(),
         backend: backend.socket,
         backendLeftover: backend.leftover,
+        gate: new StatementGate({
+          dialect: config.sqlDialect,
+          relaxed: config.relaxRules,
+          ageLimitMs: config.transactionAgeLimitMs,
+          logger: config.logger,
+          who: shown(user),
+        }),
         deadlineMs: openedAtMs + config.maxConnectionDurationMs,
         deadlineError: errorResponse({
           severity: 'FATAL',

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { rewriteIamStatements } from '../sql/rewrite-iam-statements.ts'
 import { MessageSplitter } from '../wire/message-splitter.ts'
-import { cstring, terminate, typedMessage } from '../wire/pg-messages.ts'
+import { terminate } from '../wire/pg-messages.ts'
+import type { StatementGate } from './statement-gate.ts'
 
 /** The two ends of an authenticated session and how long it may last. */
 export interface RelayOptions {
@@ -13,6 +13,8 @@ export interface RelayOptions {
   readonly backend: Socket
   /** Bytes the backend sent after its startup answer, to forward first. */
   readonly backendLeftover: Buffer
+  /** Applies DSQL's SQL dialect to the messages both ways. */
+  readonly gate: StatementGate
   /** When the session must end (ms since the epoch). */
   readonly deadlineMs: number
   /** The ErrorResponse sent when the deadline passes. */
@@ -30,9 +32,10 @@ export interface Relay {
 }
 
 /**
- * Passes bytes both ways between an authenticated client and its backend session. Client
- * `Query` and `Parse` messages go through {@link rewriteIamStatements}; everything else is
- * relayed as it arrives. At the deadline the session ends at the next message boundary with
+ * Passes bytes both ways between an authenticated client and its backend session. The messages
+ * the {@link StatementGate} needs (client `Query`, `Parse`, `Bind`, `Execute`, ...; server
+ * completions, errors and ReadyForQuery) are collected whole and go through it; everything else,
+ * row data above all, is relayed as it arrives. At the deadline the session ends at the next message boundary with
  * `deadlineError`, as DSQL closes connections older than its maximum duration.
  *
  * @example
@@ -45,10 +48,13 @@ export function relaySession(options: RelayOptions): Relay {
   let closed = false
   let expiring = false
   const fromClient = new MessageSplitter({
-    holds: (type) => type === 'Q' || type === 'P',
-    rewrite: rewriteClientMessage,
+    holds: (type) => options.gate.holdsClient(type),
+    rewrite: (message) => options.gate.fromClient(message),
   })
-  const fromBackend = new MessageSplitter({ holds: () => false, rewrite: (message) => message })
+  const fromBackend = new MessageSplitter({
+    holds: (type) => options.gate.holdsBackend(type),
+    rewrite: (message) => options.gate.fromBackend(message),
+  })
 
   const finish = (fatal?: Buffer) => {
     if (closed) return
@@ -110,23 +116,4 @@ export function relaySession(options: RelayOptions): Relay {
   // end the backend session now rather than keep it (and its connection slot) forever.
   if (client.destroyed || backend.destroyed) finish()
   return { close: () => finish() }
-}
-
-/** Rewrites `AWS IAM GRANT/REVOKE` in a whole `Query` or `Parse` message; others unchanged. */
-function rewriteClientMessage(message: Buffer): Buffer {
-  if (!/iam/i.test(message.toString('latin1'))) return message
-  const body = message.subarray(5)
-  if (message[0] === 0x51 /* Q */) {
-    const sql = rewriteIamStatements(body.toString('utf8', 0, body.length - 1))
-    return sql === undefined ? message : typedMessage('Q', cstring(sql))
-  }
-  const nameEnd = body.indexOf(0)
-  const queryEnd = body.indexOf(0, nameEnd + 1)
-  if (nameEnd < 0 || queryEnd < 0) return message
-  const sql = rewriteIamStatements(body.toString('utf8', nameEnd + 1, queryEnd))
-  if (sql === undefined) return message
-  return typedMessage(
-    'P',
-    Buffer.concat([body.subarray(0, nameEnd + 1), cstring(sql), body.subarray(queryEnd + 1)]),
-  )
 }

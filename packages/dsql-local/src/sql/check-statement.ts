@@ -1,0 +1,302 @@
+import { checkColumnType, typeBaseName, typeDisplayName } from './column-types.ts'
+import type { AstNode, ParsedStatement } from './parse-sql.ts'
+
+/**
+ * What a statement is for DSQL's transaction rules: `ddl` (schema, roles, grants), `dml` (writes,
+ * and reads that lock), `read`, `transaction` (BEGIN, COMMIT, ...), or `other` (SET, SHOW, CALL...).
+ */
+export type StatementClass = 'ddl' | 'dml' | 'read' | 'transaction' | 'other'
+
+/** A rule a statement breaks: the rule id of `dsql-rules.ts` and the name for its `{}`. */
+export interface RuleHit {
+  readonly rule: string
+  readonly name?: string
+}
+
+/** The verdict on one statement, before transaction rules. */
+export interface StatementCheck {
+  readonly class: StatementClass
+  /** The first rule it breaks, if any. */
+  readonly hit: RuleHit | undefined
+}
+
+/** Statements DSQL refuses whatever they say: parse-tree node → rule id. */
+const refusedStatements: Readonly<Record<string, string>> = {
+  TruncateStmt: 'truncate',
+  CreateExtensionStmt: 'create-extension',
+  AlterExtensionStmt: 'create-extension',
+  CreatedbStmt: 'create-database',
+  CreateTableAsStmt: 'create-table-as',
+  RefreshMatViewStmt: 'create-table-as',
+  CreateTableSpaceStmt: 'create-tablespace',
+  CreateForeignTableStmt: 'create-foreign-table',
+  ListenStmt: 'listen',
+  NotifyStmt: 'notify',
+  UnlistenStmt: 'unlisten',
+  AlterSystemStmt: 'alter-system',
+  CompositeTypeStmt: 'composite-type',
+  CreateRangeStmt: 'create-range',
+  CreateTrigStmt: 'create-trigger',
+  CreateEventTrigStmt: 'create-trigger',
+  CreateEnumStmt: 'create-type',
+  AlterEnumStmt: 'alter-type',
+}
+
+/** Statements that neither change the schema nor write rows. */
+const otherStatements: ReadonlySet<string> = new Set([
+  'VariableSetStmt',
+  'VariableShowStmt',
+  'CallStmt',
+  'DoStmt',
+  'PrepareStmt',
+  'ExecuteStmt',
+  'DeallocateStmt',
+  'DiscardStmt',
+  'DeclareCursorStmt',
+  'FetchStmt',
+  'ClosePortalStmt',
+  'CheckPointStmt',
+  'LoadStmt',
+  'ExplainStmt',
+  'VacuumStmt',
+  'LockStmt',
+])
+
+/** Run-time settings DSQL refuses to `SET` (beyond `SET TRANSACTION`). */
+const refusedSettings: ReadonlySet<string> = new Set([
+  'default_transaction_isolation',
+  'transaction_isolation',
+  'statement_timeout',
+  'session_characteristics',
+])
+
+const dmlStatements: ReadonlySet<string> = new Set([
+  'InsertStmt',
+  'UpdateStmt',
+  'DeleteStmt',
+  'MergeStmt',
+  'CopyStmt',
+])
+
+/**
+ * Classifies one parsed statement and checks it against the statement rules of
+ * {@link dsqlRules} (transaction rules are {@link TransactionRules}'s).
+ *
+ * @example
+ * ```ts
+ * checkStatement(parseSql('create table t (id serial)')!.statements[0]!)
+ * // => { class: 'ddl', hit: { rule: 'serial', name: 'serial' } }
+ * ```
+ */
+export function checkStatement(statement: ParsedStatement): StatementCheck {
+  const { type, node } = statement
+  const cls = classify(statement)
+  const refused = refusedStatements[type]
+  if (refused !== undefined) return { class: cls, hit: { rule: refused } }
+  return { class: cls, hit: findHit(statement) ?? lockingHit(node) }
+}
+
+function classify({ type, node, syntax }: ParsedStatement): StatementClass {
+  if (syntax === 'iam-grant' || syntax === 'iam-revoke') return 'ddl'
+  if (type === 'TransactionStmt') return 'transaction'
+  if (dmlStatements.has(type)) return 'dml'
+  if (type === 'SelectStmt') {
+    return node.intoClause !== undefined || hasWrite(node) || hasLocking(node) ? 'dml' : 'read'
+  }
+  if (otherStatements.has(type)) return 'other'
+  return 'ddl'
+}
+
+function findHit(statement: ParsedStatement): RuleHit | undefined {
+  const { type, node, syntax } = statement
+  switch (type) {
+    case 'TransactionStmt':
+      return transactionHit(node)
+    case 'VariableSetStmt': {
+      const name = String(node.name ?? '').toLowerCase()
+      if (name === 'transaction') return { rule: 'set-transaction' }
+      return refusedSettings.has(name) ? { rule: 'set-parameter', name } : undefined
+    }
+    case 'VacuumStmt':
+      return node.is_vacuumcmd ? { rule: 'vacuum' } : undefined
+    case 'SelectStmt':
+      return node.intoClause === undefined ? undefined : { rule: 'create-table-as' }
+    case 'CreateStmt':
+      return createTableHit(node)
+    case 'CreateDomainStmt':
+      return typeHit(node.typeName as AstNode | undefined)
+    case 'CreateSeqStmt':
+      return cacheAllowed(node.options) ? undefined : { rule: 'sequence-cache' }
+    case 'IndexStmt':
+      return syntax === 'index-async' && !node.concurrent ? undefined : { rule: 'index-async' }
+    case 'AlterTableStmt':
+      return alterTableHit(node, syntax === 'alter-table-async')
+    case 'DefineStmt':
+      return node.kind === 'OBJECT_TYPE' ? { rule: 'create-type' } : undefined
+    case 'CreateFunctionStmt':
+      return functionHit(node)
+    case 'DropStmt':
+      return node.removeType === 'OBJECT_TYPE' ? { rule: 'drop-object' } : undefined
+    case 'RenameStmt':
+      return node.renameType === 'OBJECT_TYPE' || node.renameType === 'OBJECT_ATTRIBUTE'
+        ? { rule: 'rename-object' }
+        : undefined
+    default:
+      return undefined
+  }
+}
+
+function transactionHit(node: AstNode): RuleHit | undefined {
+  const kind = String(node.kind)
+  if (kind === 'TRANS_STMT_SAVEPOINT') return { rule: 'savepoint', name: 'SAVEPOINT' }
+  if (kind === 'TRANS_STMT_RELEASE') return { rule: 'savepoint', name: 'RELEASE' }
+  if (kind === 'TRANS_STMT_ROLLBACK_TO') return { rule: 'savepoint', name: 'ROLLBACK TO' }
+  if (kind !== 'TRANS_STMT_BEGIN' && kind !== 'TRANS_STMT_START') return undefined
+  for (const option of defElems(node.options)) {
+    if (option.defname !== 'transaction_isolation') continue
+    const level = String(constValue(option.arg) ?? '').toLowerCase()
+    if (level !== 'repeatable read') return { rule: 'isolation-level', name: level.toUpperCase() }
+  }
+  return undefined
+}
+
+function createTableHit(node: AstNode): RuleHit | undefined {
+  const relation = node.relation as AstNode | undefined
+  if (relation?.relpersistence === 't') return { rule: 'temporary-table' }
+  if (relation?.relpersistence === 'u') return { rule: 'unlogged-table' }
+  for (const element of (node.tableElts as AstNode[] | undefined) ?? []) {
+    const column = element.ColumnDef as AstNode | undefined
+    if (column === undefined) continue
+    const hit = typeHit(column.typeName as AstNode | undefined) ?? identityHit(column)
+    if (hit) return hit
+  }
+  return undefined
+}
+
+function typeHit(typeName: AstNode | undefined): RuleHit | undefined {
+  const verdict = checkColumnType(typeName)
+  return verdict.ok ? undefined : { rule: verdict.rule, name: verdict.name }
+}
+
+function identityHit(column: AstNode): RuleHit | undefined {
+  for (const constraint of constraints(column)) {
+    if (constraint.contype !== 'CONSTR_IDENTITY') continue
+    const typeName = column.typeName as AstNode
+    if (!['int8', 'bigint'].includes(typeBaseName(typeName))) {
+      return { rule: 'identity-type', name: typeDisplayName(typeName) }
+    }
+    if (!cacheAllowed(constraint.options)) return { rule: 'identity-cache' }
+  }
+  return undefined
+}
+
+/** DSQL's sequence rule: an explicit `CACHE` of 1 or at least 65,536. */
+function cacheAllowed(options: unknown): boolean {
+  const cache = defElems(options).find((option) => option.defname === 'cache')
+  if (cache === undefined) return false
+  const value = Number(constValue(cache.arg))
+  return value === 1 || value >= 65536
+}
+
+function alterTableHit(node: AstNode, async: boolean): RuleHit | undefined {
+  if (node.objtype === 'OBJECT_TYPE') return { rule: 'alter-type' }
+  for (const wrapped of (node.cmds as AstNode[] | undefined) ?? []) {
+    const cmd = (wrapped.AlterTableCmd ?? {}) as AstNode
+    const def = cmd.def as AstNode | undefined
+    switch (cmd.subtype) {
+      case 'AT_AddColumn': {
+        const column = (def?.ColumnDef ?? {}) as AstNode
+        const hit = typeHit(column.typeName as AstNode | undefined)
+        if (hit) return hit
+        if (constraints(column).length > 0 || column.raw_default !== undefined) {
+          return { rule: 'alter-add-column' }
+        }
+        break
+      }
+      case 'AT_AlterColumnType':
+        return { rule: 'alter-column-type' }
+      case 'AT_AddConstraint': {
+        const constraint = (def?.Constraint ?? {}) as AstNode
+        const checkable = ['CONSTR_FOREIGN', 'CONSTR_CHECK'].includes(String(constraint.contype))
+        if (!checkable || !constraint.skip_validation) return { rule: 'alter-add-constraint' }
+        break
+      }
+      case 'AT_ValidateConstraint':
+        if (!async) return { rule: 'alter-validate-constraint' }
+        break
+      default:
+        break
+    }
+  }
+  return undefined
+}
+
+function functionHit(node: AstNode): RuleHit | undefined {
+  const language = defElems(node.options).find((option) => option.defname === 'language')
+  const name = String(constValue(language?.arg) ?? 'sql').toLowerCase()
+  return name === 'sql' ? undefined : { rule: 'function-language', name }
+}
+
+function lockingHit(node: AstNode): RuleHit | undefined {
+  let hit: RuleHit | undefined
+  walk(node, (key, value) => {
+    if (key !== 'LockingClause') return
+    const strength = (value as AstNode).strength
+    if (strength !== 'LCS_FORUPDATE' && strength !== 'LCS_FORKEYSHARE') {
+      hit ??= { rule: 'locking-clause' }
+    }
+  })
+  return hit
+}
+
+function hasLocking(node: AstNode): boolean {
+  let found = false
+  walk(node, (key) => {
+    if (key === 'LockingClause') found = true
+  })
+  return found
+}
+
+/** A data-modifying CTE (`WITH x AS (INSERT ...) SELECT ...`). */
+function hasWrite(node: AstNode): boolean {
+  let found = false
+  walk(node, (key) => {
+    if (dmlStatements.has(key)) found = true
+  })
+  return found
+}
+
+function walk(value: unknown, visit: (key: string, value: unknown) => void): void {
+  if (Array.isArray(value)) {
+    for (const item of value) walk(item, visit)
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, child] of Object.entries(value)) {
+      visit(key, child)
+      walk(child, visit)
+    }
+  }
+}
+
+function defElems(options: unknown): AstNode[] {
+  return ((options as AstNode[] | undefined) ?? []).map((o) => (o.DefElem ?? {}) as AstNode)
+}
+
+function constraints(column: AstNode): AstNode[] {
+  return ((column.constraints as AstNode[] | undefined) ?? []).map(
+    (c) => (c.Constraint ?? {}) as AstNode,
+  )
+}
+
+/** The value of an `A_Const`, `Integer`, `String` or `TypeCast` argument. */
+function constValue(arg: unknown): string | number | undefined {
+  const node = arg as AstNode | undefined
+  if (node === undefined) return undefined
+  const inner = (node.A_Const ?? node) as AstNode
+  const integer = (inner.Integer ?? inner.ival) as AstNode | undefined
+  if (integer !== undefined) return Number(integer.ival ?? 0)
+  const float = (inner.Float ?? inner.fval) as AstNode | undefined
+  if (float !== undefined) return Number(float.fval)
+  const string = (inner.String ?? inner.sval) as AstNode | undefined
+  if (string !== undefined) return String(string.sval)
+  return undefined
+}

@@ -1,0 +1,78 @@
+import { loadModule, parseSync } from 'libpg-query'
+import { type DsqlSyntax, rewriteDsqlSyntax } from './dsql-syntax.ts'
+
+/** A node of PostgreSQL's raw parse tree as libpg-query returns it (JSON). */
+export type AstNode = { readonly [key: string]: unknown }
+
+/** One statement of a query text. */
+export interface ParsedStatement {
+  /** The parse-tree node type, e.g. `CreateStmt`, `SelectStmt`. */
+  readonly type: string
+  readonly node: AstNode
+  /** Where it is in {@link ParsedSql.text}: `[start, end)`. */
+  readonly start: number
+  readonly end: number
+  /** DSQL-only syntax it was written with, see {@link rewriteDsqlSyntax}. */
+  readonly syntax: DsqlSyntax | undefined
+}
+
+/** A query text as PostgreSQL's parser sees it once DSQL's own syntax is taken out. */
+export interface ParsedSql {
+  /** The text to send to PostgreSQL (the original unless DSQL syntax was rewritten). */
+  readonly text: string
+  readonly statements: readonly ParsedStatement[]
+}
+
+const cacheSize = 2000
+const cache = new Map<string, ParsedSql | null>()
+let loaded: Promise<void> | undefined
+
+/** Loads PostgreSQL's parser (WebAssembly) once; {@link parseSql} needs it loaded. */
+export function loadSqlParser(): Promise<void> {
+  loaded ??= loadModule()
+  return loaded
+}
+
+/**
+ * Parses `sql` with PostgreSQL's own parser (libpg-query, PostgreSQL 17 grammar) after
+ * {@link rewriteDsqlSyntax}. Returns `undefined` for text the parser refuses: the backend then
+ * answers with PostgreSQL's own syntax error. Results are cached by text, since drivers send the
+ * same statements again and again.
+ *
+ * @example
+ * ```ts
+ * await loadSqlParser()
+ * parseSql('select 1; create index async on t (a)')?.statements.map((s) => s.type)
+ * // => ['SelectStmt', 'IndexStmt']
+ * ```
+ */
+export function parseSql(sql: string): ParsedSql | undefined {
+  const cached = cache.get(sql)
+  if (cached !== undefined) return cached ?? undefined
+  const parsed = parseUncached(sql)
+  if (cache.size >= cacheSize) {
+    const oldest = cache.keys().next()
+    if (!oldest.done) cache.delete(oldest.value)
+  }
+  cache.set(sql, parsed ?? null)
+  return parsed
+}
+
+function parseUncached(sql: string): ParsedSql | undefined {
+  const rewritten = rewriteDsqlSyntax(sql)
+  const text = rewritten?.text ?? sql
+  let tree: { stmts?: { stmt: AstNode; stmt_location?: number; stmt_len?: number }[] }
+  try {
+    tree = parseSync(text)
+  } catch {
+    return undefined
+  }
+  const statements = (tree.stmts ?? []).map((raw): ParsedStatement => {
+    const [type = '', node = {}] = Object.entries(raw.stmt)[0] ?? []
+    const start = raw.stmt_location ?? 0
+    const end = raw.stmt_len ? start + raw.stmt_len : text.length
+    const mark = rewritten?.marks.find((m) => m.offset >= start && m.offset < end)
+    return { type, node: node as AstNode, start, end, syntax: mark?.syntax }
+  })
+  return { text, statements }
+}
