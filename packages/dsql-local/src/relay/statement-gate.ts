@@ -118,10 +118,10 @@ export class StatementGate {
   #query(body: Buffer): Buffer {
     const sql = body.toString('utf8', 0, Math.max(0, body.length - 1))
     const parsed = parseSql(sql)
-    if (parsed === undefined || parsed.statements.length === 0) {
+    if (parsed.statements.length === 0) {
       this.#tracker.sent([{}], true)
       this.#rules.endOfBatch()
-      return typedMessage('Q', body)
+      return typedMessage('Q', cstring(parsed.text))
     }
     const expectations: Expectation[] = []
     let text = ''
@@ -158,10 +158,10 @@ export class StatementGate {
   #parse(body: Buffer): Buffer {
     const [name, sql, rest] = cstrings(body, 2)
     const parsed = parseSql(sql)
-    const statement = parsed?.statements.length === 1 ? parsed.statements[0] : undefined
-    if (parsed === undefined || statement === undefined) {
+    const statement = parsed.statements.length === 1 ? parsed.statements[0] : undefined
+    if (statement === undefined) {
       this.#statements.delete(name)
-      return parseMessage(name, parsed?.text ?? sql, rest)
+      return parseMessage(name, parsed.text, rest)
     }
     const hit = this.#statementHit(statement)
     if (hit) {
@@ -231,7 +231,6 @@ function translateOnly(message: Buffer): Buffer {
   const body = message.subarray(5)
   if (message[0] === 0x51 /* Q */) {
     const parsed = parseSql(body.toString('utf8', 0, body.length - 1))
-    if (parsed === undefined) return message
     let text = ''
     let from = 0
     for (const statement of parsed.statements) {
@@ -242,8 +241,8 @@ function translateOnly(message: Buffer): Buffer {
   }
   const [name, sql, rest] = cstrings(body, 2)
   const parsed = parseSql(sql)
-  const statement = parsed?.statements.length === 1 ? parsed.statements[0] : undefined
-  if (parsed === undefined || statement === undefined) return message
+  const statement = parsed.statements.length === 1 ? parsed.statements[0] : undefined
+  if (statement === undefined) return parseMessage(name, parsed.text, rest)
   return parseMessage(name, backendForm(parsed, statement).sql, rest)
 }
 

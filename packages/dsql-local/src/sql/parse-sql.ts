@@ -20,11 +20,14 @@ export interface ParsedStatement {
 export interface ParsedSql {
   /** The text to send to PostgreSQL (the original unless DSQL syntax was rewritten). */
   readonly text: string
+  /** Empty when the parser refused the text: the backend then answers with its own syntax error. */
   readonly statements: readonly ParsedStatement[]
+  /** Whether PostgreSQL's parser accepted the text. */
+  readonly valid: boolean
 }
 
 const cacheSize = 2000
-const cache = new Map<string, ParsedSql | null>()
+const cache = new Map<string, ParsedSql>()
 let loaded: Promise<void> | undefined
 
 /** Loads PostgreSQL's parser (WebAssembly) once; {@link parseSql} needs it loaded. */
@@ -35,37 +38,37 @@ export function loadSqlParser(): Promise<void> {
 
 /**
  * Parses `sql` with PostgreSQL's own parser (libpg-query, PostgreSQL 17 grammar) after
- * {@link rewriteDsqlSyntax}. Returns `undefined` for text the parser refuses: the backend then
- * answers with PostgreSQL's own syntax error. Results are cached by text, since drivers send the
+ * {@link rewriteDsqlSyntax}. Text the parser refuses comes back with no statements and
+ * `valid: false` (still rewritten, so PostgreSQL's syntax error points where DSQL's would). Results are cached by text, since drivers send the
  * same statements again and again.
  *
  * @example
  * ```ts
  * await loadSqlParser()
- * parseSql('select 1; create index async on t (a)')?.statements.map((s) => s.type)
+ * parseSql('select 1; create index async on t (a)').statements.map((s) => s.type)
  * // => ['SelectStmt', 'IndexStmt']
  * ```
  */
-export function parseSql(sql: string): ParsedSql | undefined {
+export function parseSql(sql: string): ParsedSql {
   const cached = cache.get(sql)
-  if (cached !== undefined) return cached ?? undefined
+  if (cached !== undefined) return cached
   const parsed = parseUncached(sql)
   if (cache.size >= cacheSize) {
     const oldest = cache.keys().next()
     if (!oldest.done) cache.delete(oldest.value)
   }
-  cache.set(sql, parsed ?? null)
+  cache.set(sql, parsed)
   return parsed
 }
 
-function parseUncached(sql: string): ParsedSql | undefined {
+function parseUncached(sql: string): ParsedSql {
   const rewritten = rewriteDsqlSyntax(sql)
   const text = rewritten?.text ?? sql
   let tree: { stmts?: { stmt: AstNode; stmt_location?: number; stmt_len?: number }[] }
   try {
     tree = parseSync(text)
   } catch {
-    return undefined
+    return { text, statements: [], valid: false }
   }
   const statements = (tree.stmts ?? []).map((raw): ParsedStatement => {
     const [type = '', node = {}] = Object.entries(raw.stmt)[0] ?? []
@@ -74,5 +77,5 @@ function parseUncached(sql: string): ParsedSql | undefined {
     const mark = rewritten?.marks.find((m) => m.offset >= start && m.offset < end)
     return { type, node: node as AstNode, start, end, syntax: mark?.syntax }
   })
-  return { text, statements }
+  return { text, statements, valid: true }
 }
