@@ -10,15 +10,8 @@ import { captureLogger, pgClient, postgresJs, signerFor } from './helpers.ts'
 const paths = ['pg simple', 'pg extended', 'postgres.js'] as const
 type Path = (typeof paths)[number]
 
-/** Rules tested elsewhere: transaction rules below, limits in the limit tests, DROP COLUMN by the backend. */
-const testedElsewhere = new Set([
-  'ddl-multiple',
-  'ddl-dml',
-  'row-limit',
-  'size-limit',
-  'age-limit',
-  'drop-primary-key-column',
-])
+/** Rules tested elsewhere: transaction rules and the age limit in transaction-rules.test.ts, row and size limits in their own tests. */
+const testedElsewhere = new Set(['ddl-multiple', 'ddl-dml', 'row-limit', 'size-limit', 'age-limit'])
 
 describe("DSQL's SQL dialect", () => {
   let cluster: DsqlLocalCluster

@@ -95,7 +95,6 @@ export const dsqlRules = Object.freeze([
     '0A000',
     'unsupported ALTER TABLE VALIDATE CONSTRAINT statement',
   ),
-  rule('drop-primary-key-column', '0A000', 'cannot drop primary key column {}'),
   // Other objects
   rule('rename-object', '0A000', 'unsupported object in RENAME statement'),
   rule('drop-object', '0A000', 'unsupported object in DROP statement'),
