@@ -89,6 +89,18 @@ const dmlStatements: ReadonlySet<string> = new Set([
  * ```
  */
 export function checkStatement(statement: ParsedStatement): StatementCheck {
+  // Parsed statements are cached by text, so each is judged once.
+  let check = checks.get(statement)
+  if (check === undefined) {
+    check = uncachedCheck(statement)
+    checks.set(statement, check)
+  }
+  return check
+}
+
+const checks = new WeakMap<ParsedStatement, StatementCheck>()
+
+function uncachedCheck(statement: ParsedStatement): StatementCheck {
   const { type, node } = statement
   const cls = classify(statement)
   const refused = refusedStatements[type]
