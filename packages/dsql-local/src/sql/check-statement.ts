@@ -27,7 +27,6 @@ const refusedStatements: Readonly<Record<string, string>> = {
   AlterExtensionStmt: 'create-extension',
   CreatedbStmt: 'create-database',
   CreateTableAsStmt: 'create-table-as',
-  RefreshMatViewStmt: 'create-table-as',
   CreateTableSpaceStmt: 'create-tablespace',
   CreateForeignTableStmt: 'create-foreign-table',
   ListenStmt: 'listen',
@@ -62,12 +61,15 @@ const otherStatements: ReadonlySet<string> = new Set([
   'LockStmt',
 ])
 
-/** Run-time settings DSQL refuses to `SET` (beyond `SET TRANSACTION`). */
+/**
+ * Run-time settings DSQL refuses to `SET` (beyond `SET TRANSACTION`), as the parser names them.
+ * DSQL names the parameter in its message as written in the parse tree (`"TRANSACTION"`).
+ */
 const refusedSettings: ReadonlySet<string> = new Set([
   'default_transaction_isolation',
   'transaction_isolation',
   'statement_timeout',
-  'session_characteristics',
+  'SESSION CHARACTERISTICS',
 ])
 
 const dmlStatements: ReadonlySet<string> = new Set([
@@ -125,8 +127,8 @@ function findHit(statement: ParsedStatement): RuleHit | undefined {
     case 'TransactionStmt':
       return transactionHit(node)
     case 'VariableSetStmt': {
-      const name = String(node.name ?? '').toLowerCase()
-      if (name === 'transaction') return { rule: 'set-transaction' }
+      const name = String(node.name ?? '')
+      if (name === 'TRANSACTION') return { rule: 'set-transaction' }
       return refusedSettings.has(name) ? { rule: 'set-parameter', name } : undefined
     }
     case 'VacuumStmt':

@@ -14,6 +14,7 @@ const displayNames: Readonly<Record<string, string>> = {
   varbit: 'bit varying',
   timestamptz: 'timestamp with time zone',
   timetz: 'time with time zone',
+  char: '"char"',
 }
 
 /**
@@ -59,7 +60,17 @@ const refusedTypes: ReadonlySet<string> = new Set([
   'regclass',
   'regtype',
   'regproc',
+  'regprocedure',
+  'regoper',
+  'regoperator',
+  'regnamespace',
+  'regrole',
+  'regconfig',
+  'regdictionary',
+  'regcollation',
   'name',
+  'char',
+  'xid8',
   'xid',
   'cid',
   'tid',
