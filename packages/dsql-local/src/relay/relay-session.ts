@@ -17,13 +17,13 @@ export interface RelayOptions {
   readonly gate: StatementGate
   /** When the session must end (ms since the epoch). */
   readonly deadlineMs: number
-  /** The ErrorResponse sent when the deadline passes. */
-  readonly deadlineError: Buffer
+  /** Largest message the client may send; a larger one closes the session. */
+  readonly maxMessageBytes: number
   /**
-   * Called once (asynchronously) when both ends are closed or closing; `expired` when the
-   * deadline closed it.
+   * Called once (asynchronously) when both ends are closed or closing; `reason` says why when the
+   * relay closed it (the deadline, a message too large or malformed), for the log.
    */
-  readonly onClose: (expired: boolean) => void
+  readonly onClose: (reason: string | undefined) => void
 }
 
 /** An open relay; `close()` ends it at once (used when the stand-in stops). */
@@ -35,12 +35,13 @@ export interface Relay {
  * Passes bytes both ways between an authenticated client and its backend session. The messages
  * the {@link StatementGate} needs (client `Query`, `Parse`, `Bind`, `Execute`, ...; server
  * completions, errors and ReadyForQuery) are collected whole and go through it; everything else,
- * row data above all, is relayed as it arrives. At the deadline the session ends at the next message boundary with
- * `deadlineError`, as DSQL closes connections older than its maximum duration.
+ * row data above all, is relayed as it arrives. At the deadline the session ends at the next message
+ * boundary without an ErrorResponse, as DSQL closes connections older than its maximum duration
+ * (medium confidence); a client message larger than `maxMessageBytes` ends it at once.
  *
  * @example
  * ```ts
- * relaySession({ client, clientLeftover, backend, backendLeftover, deadlineMs, deadlineError, onClose })
+ * relaySession({ client, clientLeftover, backend, backendLeftover, gate, deadlineMs, maxMessageBytes, onClose })
  * ```
  */
 export function relaySession(options: RelayOptions): Relay {
@@ -50,35 +51,35 @@ export function relaySession(options: RelayOptions): Relay {
   const fromClient = new MessageSplitter({
     holds: (type) => options.gate.holdsClient(type),
     rewrite: (message) => options.gate.fromClient(message),
+    maxLength: options.maxMessageBytes,
   })
   const fromBackend = new MessageSplitter({
     holds: (type) => options.gate.holdsBackend(type),
     rewrite: (message) => options.gate.fromBackend(message),
   })
 
-  const finish = (fatal?: Buffer) => {
+  const finish = (reason?: string) => {
     if (closed) return
     closed = true
     clearTimeout(timer)
     client.off('data', onClientData)
     backend.off('data', onBackendData)
-    if (fatal) client.end(fatal)
-    else client.end()
+    client.end()
     if (!backend.destroyed) backend.end(terminate())
     setTimeout(() => {
       client.destroy()
       backend.destroy()
     }, 1000).unref()
     // Later, so that `onClose` never runs before the caller has the relay in hand.
-    queueMicrotask(() => options.onClose(fatal !== undefined))
+    queueMicrotask(() => options.onClose(reason))
   }
 
   const onClientData = (chunk: Buffer) => {
     let forward: Buffer[]
     try {
       forward = fromClient.push(chunk).forward
-    } catch {
-      finish()
+    } catch (error) {
+      finish(error instanceof Error ? error.message : String(error))
       return
     }
     if (forward.length > 0 && !backend.write(Buffer.concat(forward))) {
@@ -92,13 +93,14 @@ export function relaySession(options: RelayOptions): Relay {
       backend.pause()
       client.once('drain', () => backend.resume())
     }
-    if (stopped) finish(options.deadlineError)
+    if (stopped) finish(maximumDuration)
   }
   const expire = () => {
-    // Close between two messages, so the client reads a whole ErrorResponse.
-    if (fromBackend.atBoundary) finish(options.deadlineError)
+    // Close between two messages, so the client never reads half of one.
+    if (fromBackend.atBoundary) finish(maximumDuration)
     else expiring = true
   }
+  const maximumDuration = 'maximum duration reached'
   const timer = setTimeout(expire, Math.max(0, options.deadlineMs - Date.now()))
 
   client.on('data', onClientData)

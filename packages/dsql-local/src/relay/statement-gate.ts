@@ -75,9 +75,9 @@ export class StatementGate {
     if (!this.#strict) return type === 'Q' || type === 'P' ? translateOnly(message) : message
     switch (type) {
       case 'Q':
-        return this.#query(body)
+        return this.#query(message, body)
       case 'P':
-        return this.#parse(body)
+        return this.#parse(message, body)
       case 'B': {
         const [portal, statement] = cstrings(body, 2)
         this.#remember(this.#portals, portal, this.#statements.get(statement))
@@ -115,7 +115,7 @@ export class StatementGate {
     return forward
   }
 
-  #query(body: Buffer): Buffer {
+  #query(message: Buffer, body: Buffer): Buffer {
     const sql = body.toString('utf8', 0, Math.max(0, body.length - 1))
     const parsed = parseSql(sql)
     if (parsed.statements.length === 0) {
@@ -152,10 +152,10 @@ export class StatementGate {
     if (from === parsed.statements.at(-1)?.end) text += parsed.text.slice(from)
     this.#tracker.sent(expectations, true)
     this.#rules.endOfBatch()
-    return typedMessage('Q', cstring(text))
+    return text === sql ? message : typedMessage('Q', cstring(text))
   }
 
-  #parse(body: Buffer): Buffer {
+  #parse(message: Buffer, body: Buffer): Buffer {
     const [name, sql, rest] = cstrings(body, 2)
     const parsed = parseSql(sql)
     const statement = parsed.statements.length === 1 ? parsed.statements[0] : undefined
@@ -170,6 +170,8 @@ export class StatementGate {
     }
     const { sql: forwarded, tag } = backendForm(parsed, statement)
     this.#remember(this.#statements, name, { step: stepOf(statement), tag })
+    // Most statements go to PostgreSQL as the client wrote them: no new message then.
+    if (statement.syntax === undefined && parsed.text === sql) return message
     return parseMessage(name, forwarded, rest)
   }
 
