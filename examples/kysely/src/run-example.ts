@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { withRetry } from 'dsql-auth'
 import { type Kysely, sql } from 'kysely'
 import type { Database, Owner } from './database.ts'
 import { createOwnerTable, deleteOwners, findOwners, insertOwners, updateCity } from './owners.ts'
@@ -48,7 +49,8 @@ export async function runExample(
   assert.ok(sessionId, 'the server reported no session id')
   step(`connected as ${user} in ${connectMs.toFixed(0)} ms (session ${sessionId})`)
 
-  await createOwnerTable(db)
+  // DDL alone, in autocommit (DSQL: one DDL per transaction, no DML beside it); retried on OC001.
+  await withRetry(() => createOwnerTable(db))
   step('table owner is ready')
 
   // A suffix keeps concurrent runs against one cluster from touching each other's rows.

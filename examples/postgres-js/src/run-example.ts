@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { withRetry } from 'dsql-auth'
 import type postgres from 'postgres'
 import {
   createOwnerTable,
@@ -55,7 +56,8 @@ export async function runExample(
   assert.ok(sessionId, 'the server reported no session id')
   step(`connected as ${user} in ${connectMs.toFixed(0)} ms (session ${sessionId})`)
 
-  await createOwnerTable(sql, schema)
+  // DDL alone, in autocommit (DSQL: one DDL per transaction, no DML beside it); retried on OC001.
+  await withRetry(() => createOwnerTable(sql, schema))
   step(`table ${schema}.owner is ready`)
 
   // A suffix keeps concurrent runs against one cluster from touching each other's rows.
