@@ -8,7 +8,10 @@ import type pg from 'pg'
  * @example
  * ```ts
  * const owner = await transaction(pool, async (client) => {
- *   const { rows } = await client.query('insert into owner (name) values ($1) returning *', ['Ana'])
+ *   const { rows } = await client.query(
+ *     'insert into owner (name, city) values ($1, $2) returning *',
+ *     ['Ana', 'Lisbon'],
+ *   )
  *   return rows[0]
  * })
  * ```
