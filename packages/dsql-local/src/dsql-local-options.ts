@@ -64,9 +64,17 @@ export interface DsqlLocalOptions {
    * the README. Unknown ids are refused at start. Default: none (strict).
    */
   readonly relaxRules?: readonly string[]
-  /** Rows one transaction may modify (DSQL: 3,000). */
+  /**
+   * Rows one transaction may modify (DSQL: 3,000); the statement that crosses it fails with `54000`.
+   * Enforced inside PostgreSQL (also rows changed by foreign-key actions); off with `relaxRules:
+   * ['row-limit']` or `sqlDialect: 'postgres'`.
+   */
   readonly transactionRowLimit?: number
-  /** Bytes of changes one transaction may commit (DSQL: 10 MiB, checked at COMMIT). */
+  /**
+   * Bytes of changes one transaction may commit (DSQL: 10 MiB, checked at COMMIT, which then fails
+   * with `54000` and rolls back). Counted as the size of the new row versions written, an approximation
+   * of DSQL's own accounting. Off with `relaxRules: ['size-limit']` or `sqlDialect: 'postgres'`.
+   */
   readonly transactionSizeLimitBytes?: number
   /** Age of a transaction after which its statements and COMMIT fail, in ms (DSQL: 300,000). */
   readonly transactionAgeLimitMs?: number

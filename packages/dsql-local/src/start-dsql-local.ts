@@ -78,6 +78,13 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
     return stopping
   }
 
+  // Enforced inside PostgreSQL (backend/limit-triggers.ts); off with the rest of the dialect.
+  const limitOn = (id: string) => config.sqlDialect === 'dsql' && !config.relaxRules.has(id)
+  const limits = {
+    rows: limitOn('row-limit') ? config.transactionRowLimit : undefined,
+    bytes: limitOn('size-limit') ? config.transactionSizeLimitBytes : undefined,
+  }
+
   try {
     await loadSqlParser()
     const tls = await generateTlsMaterial(config.endpoint).catch((error: unknown) => {
@@ -110,7 +117,7 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
     })
 
     if (config.backendUrl !== undefined) {
-      backend = await connectUrlBackend(config.backendUrl, logger)
+      backend = await connectUrlBackend(config.backendUrl, { limits, logger })
     } else if (dataDir !== undefined) {
       await mkdir(dataDir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
         throw new DsqlLocalError(
@@ -124,6 +131,7 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
         dataDir,
         throwaway: config.dataDir === undefined,
         maxConnections: config.backendMaxConnections,
+        limits,
         logger,
       })
       entry.watchdogPid = spawnWatchdog(entry, true)

@@ -3,6 +3,7 @@ import pg from 'pg'
 import { DsqlLocalError } from '../errors.ts'
 import type { DsqlLocalLogger } from '../logger.ts'
 import type { Backend } from './backend.ts'
+import type { TransactionLimits } from './limit-triggers.ts'
 import { setupDatabase } from './setup-database.ts'
 
 /**
@@ -12,7 +13,11 @@ import { setupDatabase } from './setup-database.ts'
  * front a fresh random password for this run (`ALTER ROLE ... PASSWORD`), which the front uses
  * if the server asks for one. `postgres://role@localhost/postgres?host=/path/to/socket/dir` selects a Unix socket.
  */
-export async function connectUrlBackend(url: string, logger: DsqlLocalLogger): Promise<Backend> {
+export async function connectUrlBackend(
+  url: string,
+  options: { readonly limits: TransactionLimits; readonly logger: DsqlLocalLogger },
+): Promise<Backend> {
+  const { logger } = options
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -29,7 +34,7 @@ export async function connectUrlBackend(url: string, logger: DsqlLocalLogger): P
   const control = new pg.Pool({ connectionString: url, max: 4 })
   control.on('error', (error) => logger.error(`control connection: ${error.message}`))
   try {
-    await setupDatabase(control, database)
+    await setupDatabase(control, { database, limits: options.limits })
   } catch (error) {
     await control.end().catch(() => {})
     throw new DsqlLocalError(

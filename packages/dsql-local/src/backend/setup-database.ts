@@ -1,4 +1,5 @@
 import { asyncJobsSql } from './async-jobs-sql.ts'
+import { limitTriggersSql, type TransactionLimits } from './limit-triggers.ts'
 
 /** The few methods of a `pg` client or pool that setting up the database needs. */
 export interface SqlRunner {
@@ -13,7 +14,8 @@ export interface SqlRunner {
  * - `sys.iam_pg_role_mappings`, the persisted `AWS IAM GRANT` mappings (readable by `admin`);
  * - procedures `sys.aws_iam_grant` / `sys.aws_iam_revoke`, which the TLS front calls in place of
  *   `AWS IAM GRANT` / `AWS IAM REVOKE`; they refuse any session user but `admin`;
- * - an event trigger that refuses `CREATE EXTENSION` (PostgreSQL would allow trusted ones).
+ * - an event trigger that refuses `CREATE EXTENSION` (PostgreSQL would allow trusted ones);
+ * - DSQL's transaction row and size limits (see {@link limitTriggersSql}).
  */
 const setupSql = `
 DO $$
@@ -102,18 +104,27 @@ REVOKE ALL ON PROCEDURE sys.aws_iam_grant(text, text), sys.aws_iam_revoke(text, 
 GRANT EXECUTE ON PROCEDURE sys.aws_iam_grant(text, text), sys.aws_iam_revoke(text, text) TO admin;
 `
 
+/** What {@link setupDatabase} sets up. */
+export interface SetupOptions {
+  /** The backend database that DSQL's single database `postgres` maps to. */
+  readonly database: string
+  /** The transaction limits to enforce; a restart with other values replaces the previous ones. */
+  readonly limits: TransactionLimits
+}
+
 /**
  * Runs the setup SQL in `database` (DSQL has one database, `postgres`). Safe to run on every start.
  *
  * @example
  * ```ts
- * await setupDatabase(pool, 'postgres')
+ * await setupDatabase(pool, { database: 'postgres', limits: { rows: 3000, bytes: 10 * 1024 * 1024 } })
  * ```
  */
-export async function setupDatabase(runner: SqlRunner, database: string): Promise<void> {
-  const quoted = `"${database.replaceAll('"', '""')}"`
+export async function setupDatabase(runner: SqlRunner, options: SetupOptions): Promise<void> {
+  const quoted = `"${options.database.replaceAll('"', '""')}"`
   await runner.query(setupSql.replace(':database', quoted))
   await runner.query(asyncJobsSql)
+  await runner.query(limitTriggersSql(options.limits))
 }
 
 /**

@@ -6,6 +6,7 @@ import pg from 'pg'
 import { DsqlLocalError } from '../errors.ts'
 import type { DsqlLocalLogger } from '../logger.ts'
 import type { Backend } from './backend.ts'
+import type { TransactionLimits } from './limit-triggers.ts'
 import { postgresBinaries } from './postgres-binaries.ts'
 import { setupDatabase } from './setup-database.ts'
 
@@ -19,6 +20,8 @@ export interface EmbeddedBackendOptions {
   readonly throwaway: boolean
   /** PostgreSQL's own `max_connections`. */
   readonly maxConnections: number
+  /** DSQL's transaction limits, enforced inside PostgreSQL. */
+  readonly limits: TransactionLimits
   readonly logger: DsqlLocalLogger
 }
 
@@ -137,7 +140,7 @@ export async function startEmbeddedBackend(options: EmbeddedBackendOptions): Pro
   })
   control.on('error', (error) => options.logger.error(`control connection: ${error.message}`))
   try {
-    await setupDatabase(control, 'postgres')
+    await setupDatabase(control, { database: 'postgres', limits: options.limits })
   } catch (error) {
     await control.end()
     await stopPostmaster()
