@@ -2,10 +2,19 @@
  * Follows the message boundaries of a relayed protocol stream without holding it up: bytes of
  * ordinary messages pass through as they arrive, while messages of the types given to `holds`
  * are collected whole and passed to `rewrite` (the TLS front rewrites `Query` and `Parse`).
+ * `push` throws on a malformed length and on a message longer than `maxLength`, before any byte
+ * of that message is forwarded or held: the caller then closes the connection.
+ *
+ * @example
+ * ```ts
+ * const splitter = new MessageSplitter({ holds: (type) => type === 'Q', rewrite: (m) => m, maxLength: 10 * 1024 * 1024 })
+ * const { forward } = splitter.push(chunk)
+ * ```
  */
 export class MessageSplitter {
   readonly #holds: (type: string) => boolean
   readonly #rewrite: (message: Buffer) => Buffer
+  readonly #maxLength: number
   /** Header bytes seen of the next message (fewer than 5). */
   #header: Buffer = Buffer.alloc(0)
   /** Body bytes still to pass through for the current message. */
@@ -17,9 +26,15 @@ export class MessageSplitter {
   constructor(options: {
     readonly holds: (type: string) => boolean
     readonly rewrite: (message: Buffer) => Buffer
+    /**
+     * Largest message allowed, counted as its length word counts it (everything but the type
+     * byte). Default: no limit beyond the protocol's.
+     */
+    readonly maxLength?: number
   }) {
     this.#holds = options.holds
     this.#rewrite = options.rewrite
+    this.#maxLength = options.maxLength ?? Number.POSITIVE_INFINITY
   }
 
   /** True between two messages. */
@@ -59,6 +74,11 @@ export class MessageSplitter {
         this.#header = Buffer.alloc(0)
         const length = header.readInt32BE(1)
         if (length < 4) throw new Error(`invalid protocol message length ${length}`)
+        if (length > this.#maxLength) {
+          throw new Error(
+            `protocol message of ${length} bytes is larger than maxMessageBytes (${this.#maxLength})`,
+          )
+        }
         if (this.#holds(String.fromCharCode(header[0] ?? 0))) {
           this.#held = [header]
           this.#heldRemaining = length - 4

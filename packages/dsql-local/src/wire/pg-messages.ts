@@ -19,6 +19,8 @@ export interface ErrorFields {
   readonly code: string
   readonly message: string
   readonly detail?: string
+  /** The HINT field (`H`); DSQL puts the reason for a refused connection there. */
+  readonly hint?: string
 }
 
 /** A typed message: one type byte, then an int32 length that counts itself. */
@@ -53,6 +55,7 @@ export function errorResponse(fields: ErrorFields): Buffer {
     cstring(fields.message),
   ]
   if (fields.detail !== undefined) parts.push(Buffer.from('D'), cstring(fields.detail))
+  if (fields.hint !== undefined) parts.push(Buffer.from('H'), cstring(fields.hint))
   parts.push(Buffer.from([0]))
   return typedMessage('E', Buffer.concat(parts))
 }
