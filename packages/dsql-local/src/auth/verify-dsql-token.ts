@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { accessDeniedHints as hints } from './access-denied-hints.ts'
 import type { DsqlAction, LocalPrincipal } from './local-principal.ts'
 import { presignedSignature } from './sigv4-presigned-signature.ts'
 
@@ -23,10 +24,12 @@ export interface AcceptedToken {
   readonly action: DsqlAction
 }
 
-/** A refused token, with the exact reason for the stand-in's log (never the token itself). */
+/** A refused token: the exact reason for the stand-in's log and the hint for the client (never the token itself). */
 export interface RefusedToken {
   readonly ok: false
   readonly reason: string
+  /** What DSQL would put in the HINT field, from {@link accessDeniedHints}. */
+  readonly hint: string
 }
 
 /** The longest lifetime SigV4 allows a presigned URL, and so a DSQL token: one week. */
@@ -56,7 +59,11 @@ const requiredParams = [
  * ```
  */
 export function verifyDsqlToken(token: string, check: TokenCheck): AcceptedToken | RefusedToken {
-  const refuse = (reason: string): RefusedToken => ({ ok: false, reason })
+  const refuse = (reason: string, hint = hints.malformed()): RefusedToken => ({
+    ok: false,
+    reason,
+    hint,
+  })
   if (token.length === 0) return refuse('empty password: a DSQL IAM auth token is required')
   if (token.length > 8192) return refuse('password too long to be a DSQL token')
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(token)) {
@@ -75,7 +82,10 @@ export function verifyDsqlToken(token: string, check: TokenCheck): AcceptedToken
   const param = (name: (typeof requiredParams)[number]): string => query.get(name) ?? ''
 
   if (host.toLowerCase() !== check.endpoint.toLowerCase()) {
-    return refuse(`token was signed for host ${shown(host)}, not for "${check.endpoint}"`)
+    return refuse(
+      `token was signed for host ${shown(host)}, not for "${check.endpoint}"`,
+      hints.signatureMismatch(),
+    )
   }
   const action = param('Action')
   if (action !== 'DbConnect' && action !== 'DbConnectAdmin') {
@@ -88,10 +98,17 @@ export function verifyDsqlToken(token: string, check: TokenCheck): AcceptedToken
   if (credential.length !== 5) return refuse('token has a malformed X-Amz-Credential')
   const [accessKeyId = '', scopeDate = '', region = '', service = '', terminator = ''] = credential
   if (region !== check.region) {
-    return refuse(`token was signed for region ${shown(region)}, not for "${check.region}"`)
+    return refuse(
+      `token was signed for region ${shown(region)}, not for "${check.region}"`,
+      hints.wrongRegion(),
+    )
   }
-  if (service !== 'dsql')
-    return refuse(`token was signed for service ${shown(service)}, not "dsql"`)
+  if (service !== 'dsql') {
+    return refuse(
+      `token was signed for service ${shown(service)}, not "dsql"`,
+      hints.wrongService(),
+    )
+  }
   if (terminator !== 'aws4_request')
     return refuse('token credential scope does not end in aws4_request')
   if (param('X-Amz-SignedHeaders') !== 'host') {
@@ -115,24 +132,36 @@ export function verifyDsqlToken(token: string, check: TokenCheck): AcceptedToken
     )
   }
   if (signedAtMs - check.clockSkewMs > check.nowMs) {
-    return refuse(`token is dated in the future (${new Date(signedAtMs).toISOString()})`)
+    return refuse(
+      `token is dated in the future (${new Date(signedAtMs).toISOString()})`,
+      hints.notYetCurrent(amzDate, check.nowMs, check.clockSkewMs),
+    )
   }
   const expiresAtMs = signedAtMs + lifetimeSeconds * 1000
   if (check.nowMs > expiresAtMs) {
     return refuse(
       `token expired at ${new Date(expiresAtMs).toISOString()} (signed ${new Date(signedAtMs).toISOString()}, valid ${lifetimeSeconds} s)`,
+      hints.expired(amzDate, check.nowMs, lifetimeSeconds),
     )
   }
 
   const principal = check.principals.get(accessKeyId)
-  if (principal === undefined) return refuse(`unknown access key ID ${shown(accessKeyId)}`)
+  if (principal === undefined) {
+    return refuse(`unknown access key ID ${shown(accessKeyId)}`, hints.invalidKey())
+  }
   const sessionToken = query.get('X-Amz-Security-Token')
   if (principal.sessionToken !== undefined || sessionToken !== undefined) {
     if (principal.sessionToken === undefined) {
-      return refuse(`token carries a session token, access key ${shown(accessKeyId)} has none`)
+      return refuse(
+        `token carries a session token, access key ${shown(accessKeyId)} has none`,
+        hints.invalidKey(),
+      )
     }
     if (sessionToken === undefined || !sameSecret(sessionToken, principal.sessionToken)) {
-      return refuse(`session token does not match access key ${shown(accessKeyId)}`)
+      return refuse(
+        `session token does not match access key ${shown(accessKeyId)}`,
+        hints.invalidKey(),
+      )
     }
   }
 
@@ -145,7 +174,10 @@ export function verifyDsqlToken(token: string, check: TokenCheck): AcceptedToken
     principal.secretAccessKey,
   )
   if (!timingSafeEqual(Buffer.from(signature, 'hex'), Buffer.from(expected, 'hex'))) {
-    return refuse(`signature does not match (access key ${shown(accessKeyId)})`)
+    return refuse(
+      `signature does not match (access key ${shown(accessKeyId)})`,
+      hints.signatureMismatch(),
+    )
   }
   return { ok: true, principal, action }
 }
