@@ -1,6 +1,6 @@
 /**
  * Where the stand-in reports what it does and, above all, why it refused a connection
- * (the client only ever sees DSQL's terse `unable to accept connection, access denied`).
+ * (the client only sees DSQL's `unable to accept connection, access denied` and a reason class in its HINT).
  * Messages never contain a token or a secret. `console` fits this shape.
  *
  * @example

@@ -47,6 +47,8 @@ export function pgClient(
     password: () => Promise<string> | string
     sslnegotiation?: 'direct' | 'postgres'
     ssl?: pg.ClientConfig['ssl']
+    /** The `options` startup parameter, e.g. `-c search_path=myschema`. */
+    options?: string
   },
 ): pg.Client {
   const config: pg.ClientConfig & { sslnegotiation?: string } = {
@@ -58,6 +60,7 @@ export function pgClient(
     ssl: options.ssl ?? verifiedTls(cluster),
     sslnegotiation: options.sslnegotiation ?? 'direct',
     connectionTimeoutMillis: 10_000,
+    ...(options.options === undefined ? {} : { options: options.options }),
   }
   const client = new pg.Client(config)
   client.on('error', () => {})
@@ -73,6 +76,8 @@ export function postgresJs(
     sslnegotiation?: 'direct' | 'postgres'
     /** Further startup parameters. */
     connection?: Record<string, string>
+    /** TLS options; default {@link verifiedTls}. */
+    ssl?: ReturnType<typeof verifiedTls> | Omit<ReturnType<typeof verifiedTls>, 'servername'>
   },
 ): postgres.Sql {
   const config = {
@@ -81,7 +86,7 @@ export function postgresJs(
     user: options.user ?? 'admin',
     database: 'postgres',
     password: options.password,
-    ssl: verifiedTls(cluster),
+    ssl: options.ssl ?? verifiedTls(cluster),
     sslnegotiation: options.sslnegotiation ?? 'direct',
     max: 1,
     connect_timeout: 10,

@@ -266,7 +266,7 @@ describe('privileges: no way to another role, around the front, or to the superu
       await connectError(
         pgClient(cluster, { user: 'other', password: () => appSigner().getDbConnectAuthToken() }),
       ),
-    ).toMatchObject({ code: '28000' })
+    ).toMatchObject({ code: '08006' })
   })
 
   it('gives PostgreSQL no TCP port: only a Unix socket in a directory no other OS user can enter', async () => {
@@ -405,10 +405,11 @@ describe('privileges: no way to another role, around the front, or to the superu
       ['admin', 'not-a-token-but-a-real-password', /password is not a DSQL token/],
     ]
     const errors = await Promise.all(cases.map(([user, token]) => attempt(user, token)))
-    for (const error of errors) expect(error).toMatchObject({ code: '28000' })
+    for (const error of errors) expect(error).toMatchObject({ code: '08006' })
     expect(await attempt('admin', valid, { database: 'other' })).toMatchObject({ code: '3D000' })
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 1100 - Date.now())))
-    expect(await attempt('admin', expired)).toMatchObject({ code: '28000' })
+    const expiredError = await attempt('admin', expired)
+    expect(expiredError).toMatchObject({ code: '08006' })
 
     const refused = lines.filter((line) => line.startsWith('warn: refused'))
     for (const [, , reason] of [...cases, ['', '', /token expired at/] as const]) {
@@ -432,6 +433,11 @@ describe('privileges: no way to another role, around the front, or to the superu
       'not-a-token-but-a-real-password',
     ]
     for (const secret of secrets) expect(log).not.toContain(secret)
+    // Nor does what the client reads: message and HINT of every refusal.
+    const answers = [...errors, expiredError]
+      .map((error) => `${error.message}\n${(error as { hint?: string }).hint ?? ''}`)
+      .join('\n')
+    for (const secret of secrets) expect(answers).not.toContain(secret)
     // A value taken from a token cannot forge a log line.
     expect(log).not.toMatch(/\nforged/)
   })

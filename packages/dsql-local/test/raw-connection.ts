@@ -125,6 +125,18 @@ export class RawConnection {
       })
   }
 
+  /** Reads every message until the server closes the connection, and returns them. */
+  async untilClosed(): Promise<TypedMessage[]> {
+    const messages: TypedMessage[] = []
+    for (;;) {
+      try {
+        messages.push(await this.#reader.readMessage())
+      } catch {
+        return messages
+      }
+    }
+  }
+
   /** Ends the TCP connection with a reset (RST), as a crashed client or a middlebox would. */
   reset(): void {
     this.tcp.resetAndDestroy()

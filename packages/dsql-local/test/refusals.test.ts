@@ -11,12 +11,22 @@ import {
   verifiedTls,
 } from './helpers.ts'
 
-const accessDenied = { code: '28000', message: 'unable to accept connection, access denied' }
+/** DSQL's answer to a refused token, with the reason class in the HINT. */
+const accessDenied = (hint: string | RegExp) => ({
+  severity: 'FATAL',
+  code: '08006',
+  message: 'unable to accept connection, access denied',
+  hint: typeof hint === 'string' ? hint : expect.stringMatching(hint),
+})
+const signatureMismatch =
+  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.'
 const otherArn = 'arn:aws:iam::111122223333:role/app'
 const otherKey = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
 }
+const limitedArn = 'arn:aws:iam::222233334444:role/limited'
+const limitedKey = { accessKeyId: 'AKIALIMITED000000001', secretAccessKey: 'limited-secret' }
 
 describe('refusals', () => {
   const { lines, logger } = captureLogger()
@@ -39,6 +49,7 @@ describe('refusals', () => {
           arn: 'arn:aws:iam::000000000000:user/admin',
         },
         { ...otherKey, arn: otherArn },
+        { ...limitedKey, arn: limitedArn, allowedActions: ['DbConnect'] },
       ],
     })
   })
@@ -46,14 +57,24 @@ describe('refusals', () => {
     await cluster?.stop()
     for (const token of tokens) expect(lines.join('\n')).not.toContain(token)
     expect(lines.join('\n')).not.toContain(otherKey.secretAccessKey)
+    expect(lines.join('\n')).not.toContain(limitedKey.secretAccessKey)
   })
 
   it('refuses an expired token (signed for 1 s, used after 2 s)', async () => {
     const token = remember(await signerFor(cluster, { expiresIn: 1 }).getDbConnectAdminAuthToken())
     await new Promise((resolve) => setTimeout(resolve, 2100))
     const error = await connectError(pgClient(cluster, { password: () => token }))
-    expect(error).toMatchObject(accessDenied)
+    expect(error).toMatchObject(
+      accessDenied(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z /),
+    )
     expect(lastWarning()).toMatch(/token expired at/)
+    // postgres.js reads the same fields.
+    const sql = postgresJs(cluster, { password: async () => token })
+    try {
+      await expect(sql`SELECT 1`).rejects.toMatchObject(accessDenied(/^Signature expired: /))
+    } finally {
+      await sql.end()
+    }
   })
 
   it('refuses a token signed for another host', async () => {
@@ -65,7 +86,7 @@ describe('refusals', () => {
         password: async () => remember(await signer.getDbConnectAdminAuthToken()),
       }),
     )
-    expect(error).toMatchObject(accessDenied)
+    expect(error).toMatchObject(accessDenied(signatureMismatch))
     expect(lastWarning()).toMatch(
       /signed for host "abcdefghijklmnopqrstuvwxyz\.dsql\.us-east-1\.on\.aws"/,
     )
@@ -78,7 +99,7 @@ describe('refusals', () => {
         password: async () => remember(await signer.getDbConnectAdminAuthToken()),
       }),
     )
-    expect(error).toMatchObject(accessDenied)
+    expect(error).toMatchObject(accessDenied('Credential should be scoped to a valid region.'))
     expect(lastWarning()).toMatch(/signed for region "eu-west-1"/)
   })
 
@@ -87,8 +108,20 @@ describe('refusals', () => {
     const error = await connectError(
       pgClient(cluster, { password: async () => remember(await signer.getDbConnectAuthToken()) }),
     )
-    expect(error).toMatchObject(accessDenied)
+    expect(error).toMatchObject(
+      accessDenied('Wrong user to action mapping. user: admin, action: DbConnect'),
+    )
     expect(lastWarning()).toMatch(/"admin" needs a DbConnectAdmin token/)
+    const sql = postgresJs(cluster, {
+      password: async () => remember(await signer.getDbConnectAuthToken()),
+    })
+    try {
+      await expect(sql`SELECT 1`).rejects.toMatchObject(
+        accessDenied('Wrong user to action mapping. user: admin, action: DbConnect'),
+      )
+    } finally {
+      await sql.end()
+    }
   })
 
   it('refuses an unknown access key', async () => {
@@ -100,7 +133,9 @@ describe('refusals', () => {
         password: async () => remember(await signer.getDbConnectAdminAuthToken()),
       }),
     )
-    expect(error).toMatchObject(accessDenied)
+    expect(error).toMatchObject(
+      accessDenied('The security token included in the request is invalid.'),
+    )
     expect(lastWarning()).toMatch(/unknown access key ID "AKIAUNKNOWNKEY000000"/)
   })
 
@@ -114,7 +149,7 @@ describe('refusals', () => {
     )
     expect(tampered).not.toBe(token)
     const error = await connectError(pgClient(cluster, { password: () => tampered }))
-    expect(error).toMatchObject(accessDenied)
+    expect(error).toMatchObject(accessDenied(signatureMismatch))
     expect(lastWarning()).toMatch(/signature does not match/)
   })
 
@@ -127,8 +162,81 @@ describe('refusals', () => {
         password: async () => remember(await signer.getDbConnectAdminAuthToken()),
       }),
     )
-    expect(error).toMatchObject(accessDenied)
+    expect(error).toMatchObject(accessDenied(signatureMismatch))
     expect(lastWarning()).toMatch(/signature does not match/)
+  })
+
+  it('refuses a DbConnectAdmin token when the principal may only DbConnect', async () => {
+    const signer = signerFor(cluster, { credentials: limitedKey })
+    const error = await connectError(
+      pgClient(cluster, {
+        password: async () => remember(await signer.getDbConnectAdminAuthToken()),
+      }),
+    )
+    expect(error).toMatchObject(
+      accessDenied(
+        `User: ${limitedArn} is not authorized to perform: dsql:DbConnectAdmin on resource: arn:aws:dsql:${cluster.region}:222233334444:cluster/${cluster.endpoint.split('.')[0]}`,
+      ),
+    )
+    expect(lastWarning()).toMatch(`${limitedArn} is not allowed dsql:DbConnectAdmin`)
+  })
+
+  it('answers a malformed or mis-scoped token with the hint for its reason class', async () => {
+    const valid = await signerFor(cluster).getDbConnectAdminAuthToken()
+    const [, day = ''] = /X-Amz-Date=(\d{8})T/.exec(valid) ?? []
+    const nextYear = `${Number(day.slice(0, 4)) + 1}${day.slice(4)}`
+    const cases: [token: string, hint: string | RegExp][] = [
+      ['not-a-token', 'The password is not a well-formed IAM authentication token.'],
+      [
+        valid.replace('X-Amz-Expires=900', 'X-Amz-Expires=604801'),
+        'The password is not a well-formed IAM authentication token.',
+      ],
+      [
+        valid.replace('%2Fdsql%2F', '%2Frds-db%2F'),
+        "Credential should be scoped to correct service: 'dsql'.",
+      ],
+      [
+        valid.replaceAll(day, nextYear),
+        /^Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 5 min\.\)$/,
+      ],
+    ]
+    for (const [token, hint] of cases) {
+      expect(token).not.toBe(valid)
+      const error = await connectError(pgClient(cluster, { password: () => remember(token) }))
+      expect(error, token.slice(-40)).toMatchObject(accessDenied(hint))
+    }
+  })
+
+  it('refuses TLS without SNI (server name) with "sni was not received", through pg and postgres.js', async () => {
+    // No servername and an IP address as host: neither driver sends SNI. The CA and the
+    // certificate's 127.0.0.1 SAN still verify, so only the missing SNI is wrong.
+    const noSni = { ca: [cluster.caPem], rejectUnauthorized: true }
+    const sniNotReceived = {
+      severity: 'FATAL',
+      code: '08006',
+      message: 'unable to accept connection, sni was not received',
+    }
+    const signer = signerFor(cluster)
+    for (const sslnegotiation of ['direct', 'postgres'] as const) {
+      const error = await connectError(
+        pgClient(cluster, {
+          password: () => signer.getDbConnectAdminAuthToken(),
+          ssl: noSni,
+          sslnegotiation,
+        }),
+      )
+      expect(error, sslnegotiation).toMatchObject(sniNotReceived)
+      expect(lastWarning()).toMatch(/no SNI \(TLS server name\) in the handshake/)
+    }
+    const sql = postgresJs(cluster, {
+      password: () => signer.getDbConnectAdminAuthToken(),
+      ssl: noSni,
+    })
+    try {
+      await expect(sql`SELECT 1`).rejects.toMatchObject(sniNotReceived)
+    } finally {
+      await sql.end()
+    }
   })
 
   it('refuses a plaintext startup with a FATAL "TLS required"', async () => {
@@ -230,6 +338,8 @@ describe('refusals', () => {
       password: () => signerFor(cluster).getDbConnectAdminAuthToken(),
     })
     const app = signerFor(cluster, { credentials: otherKey })
+    const notAuthorized = () =>
+      `User: ${otherArn} is not authorized to perform: dsql:DbConnect on resource: arn:aws:dsql:${cluster.region}:111122223333:cluster/${cluster.endpoint.split('.')[0]}`
     const connectApp = () =>
       pgClient(cluster, {
         user: 'app',
@@ -238,7 +348,7 @@ describe('refusals', () => {
     try {
       await admin.unsafe('CREATE ROLE app WITH LOGIN')
 
-      expect(await connectError(connectApp())).toMatchObject(accessDenied)
+      expect(await connectError(connectApp())).toMatchObject(accessDenied(notAuthorized()))
       expect(lastWarning()).toMatch(`no AWS IAM GRANT maps ${otherArn} to role "app"`)
 
       // Through postgres.js's extended protocol (Parse/Bind/Execute).
@@ -266,7 +376,7 @@ describe('refusals', () => {
       await revoker.connect()
       await revoker.query(`AWS IAM REVOKE app FROM '${otherArn}'`)
       await revoker.end()
-      expect(await connectError(connectApp())).toMatchObject(accessDenied)
+      expect(await connectError(connectApp())).toMatchObject(accessDenied(notAuthorized()))
       expect(lastWarning()).toMatch(`no AWS IAM GRANT maps ${otherArn} to role "app"`)
     } finally {
       await admin.end()
@@ -280,7 +390,9 @@ describe('refusals', () => {
         password: async () => remember(await signerFor(cluster).getDbConnectAdminAuthToken()),
       }),
     )
-    expect(error).toMatchObject(accessDenied)
+    expect(error).toMatchObject(
+      accessDenied('Wrong user to action mapping. user: app, action: DbConnectAdmin'),
+    )
     expect(lastWarning()).toMatch(/DbConnectAdmin tokens are for user "admin" only/)
   })
 })
