@@ -7,8 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DsqlLocalCluster, type DsqlLocalOptions, startDsqlLocal } from '../src/index.ts'
 import { captureLogger, pgClient, signerFor } from './helpers.ts'
 
-const rowLimitExceeded = { code: '54000', message: 'transaction row limit exceeded' }
-const sizeLimitExceeded = { code: '54000', message: 'transaction size limit 10mb exceeded' }
+// DSQL's errors carry no PL/pgSQL context (`where`), although PostgreSQL's triggers raise them here.
+const rowLimitExceeded = {
+  code: '54000',
+  message: 'transaction row limit exceeded',
+  where: undefined,
+}
+const sizeLimitExceeded = {
+  code: '54000',
+  message: 'transaction size limit 10mb exceeded',
+  where: undefined,
+}
 const quiet = captureLogger().logger
 const appArn = 'arn:aws:iam::111122223333:role/app'
 const appKey = { accessKeyId: 'AKIAAPPKEY0000000002', secretAccessKey: 'app-secret-key' }

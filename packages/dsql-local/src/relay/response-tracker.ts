@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { dsqlRule } from '../sql/dsql-rules.ts'
 import {
   type ErrorFields,
   errorResponse,
@@ -13,6 +14,11 @@ export interface Expectation {
   /** Drop its CommandComplete: the client did not send this statement. */
   readonly drop?: boolean
 }
+
+/** Texts of the rules the backend itself enforces (its limit triggers). */
+const backendRuleTexts: ReadonlySet<string> = new Set(
+  ['row-limit', 'size-limit'].map((id) => dsqlRule(id).message),
+)
 
 interface Batch {
   readonly expectations: Expectation[]
@@ -89,7 +95,15 @@ export class ResponseTracker {
       case 'E': {
         // After an error PostgreSQL runs nothing more of this batch.
         if (batch) batch.expectations.length = 0
-        const text = parseErrorFields(message.subarray(5)).get('M') ?? ''
+        const received = parseErrorFields(message.subarray(5))
+        const text = received.get('M') ?? ''
+        if (backendRuleTexts.has(text)) {
+          // The backend's limit triggers raise DSQL's text; DSQL sends no PL/pgSQL context with it.
+          const severity = received.get('S') === 'FATAL' ? 'FATAL' : 'ERROR'
+          return {
+            forward: errorResponse({ severity, code: received.get('C') ?? '', message: text }),
+          }
+        }
         const id = /"(dsql-local:[^"]+)"/.exec(text)?.[1]
         const fields = id === undefined ? undefined : this.#refusals.get(id)
         if (id === undefined || fields === undefined) return { forward: message }
