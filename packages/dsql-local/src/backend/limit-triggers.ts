@@ -33,15 +33,13 @@ const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
  *   foreign-key actions (`ON DELETE CASCADE`, `SET NULL`, ...) count too: PostgreSQL runs those actions
  *   as statements on the child table. Whether DSQL counts them is not confirmed; counting them is the
  *   cautious reading, since the transaction writes them.
- * - The totals live in `sys.transaction_usage`, an unlogged table only the bootstrap role can write
- *   (no GUC a session could `SET`): one insert-only row per counting statement, keyed by backend pid and
- *   transaction id and carrying the running totals, so a statement reads one index entry and appends one
- *   row. Rows of an aborted transaction vanish with it; those of committed ones are deleted now and then
- *   (1 in 64 transactions) by the same backend, never by another, so cleaning up never conflicts.
- *   Measured cost: about 25-40 µs per modifying statement inside a transaction, 40-90 µs for an
- *   autocommit one, about 0.1-0.3 µs per row; nothing for reads.
- * - A deferred constraint trigger on `sys.transaction_usage` is queued only for a row whose byte total
- *   exceeds `bytes` (its `WHEN` is evaluated at insert time), and fails at COMMIT, which then rolls back.
+ * - The totals are transaction-local settings (`dsql_local.transaction_rows` / `_bytes`, set with
+ *   `set_config(..., true)`), so they vanish with the transaction and cost no table access. A session
+ *   could reset them with `set_config` itself: that only defeats its own emulation, and nothing of
+ *   anyone else's. Measured: about 15-25 µs per modifying statement; nothing for reads.
+ * - Once the byte total crosses `bytes`, a SECURITY DEFINER helper inserts one row into
+ *   `sys.transaction_usage` (an unlogged table only the bootstrap role can write), whose deferred
+ *   constraint trigger fails at COMMIT, which then rolls back (and removes the row).
  *   `SET CONSTRAINTS ALL IMMEDIATE` would only move that failure to the end of the statement.
  * - An event trigger on `ddl_command_end` attaches the triggers to each table created (by any role), and on
  *   `ALTER TABLE` / `ALTER TRIGGER` re-enables them if disabled; one on `sql_drop` puts them back when a
@@ -65,6 +63,12 @@ export function limitTriggersSql(limits: TransactionLimits): string {
       ? ''
       : `IF total_rows > ${Math.floor(limits.rows)} THEN
     RAISE EXCEPTION USING ERRCODE = ${literal(rowRule.code)}, MESSAGE = ${literal(rowRule.message)};
+  END IF;`
+  const sizeMark =
+    limits.bytes === undefined
+      ? ''
+      : `IF total_bytes <= ${Math.floor(limits.bytes)} AND total_bytes + written > ${Math.floor(limits.bytes)} THEN
+    PERFORM sys.mark_transaction_too_large(total_bytes + written);
   END IF;`
   const sizeTrigger =
     limits.bytes === undefined
@@ -93,43 +97,43 @@ CREATE UNLOGGED TABLE IF NOT EXISTS sys.transaction_usage (
   row_count bigint NOT NULL,
   byte_count bigint NOT NULL
 );
-CREATE INDEX IF NOT EXISTS transaction_usage_running ON sys.transaction_usage (pid, xid, row_count);
 REVOKE ALL ON sys.transaction_usage FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION sys.mark_transaction_too_large(total_bytes bigint) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+  INSERT INTO sys.transaction_usage (pid, xid, row_count, byte_count)
+  VALUES (pg_backend_pid(), pg_current_xact_id(), 0, total_bytes)
+$fn$;
+REVOKE ALL ON FUNCTION sys.mark_transaction_too_large(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION sys.mark_transaction_too_large(bigint) TO PUBLIC;
+
+-- Runs as the writing role, with nothing but transaction-local settings to touch: no table access,
+-- no SECURITY DEFINER (whose SET clause costs a configuration save and restore per call).
 CREATE OR REPLACE FUNCTION ${countFunction} RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $fn$
 DECLARE
-  me integer := pg_backend_pid();
-  tx xid8 := pg_current_xact_id();
   changed bigint;
   written bigint := 0;
   total_rows bigint;
   total_bytes bigint;
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    SELECT count(*) INTO changed FROM old_rows;
+    SELECT pg_catalog.count(*) INTO changed FROM old_rows;
   ELSE
-    SELECT count(*), coalesce(sum(pg_column_size(r.*)), 0) INTO changed, written FROM new_rows r;
+    SELECT pg_catalog.count(*), coalesce(pg_catalog.sum(pg_catalog.pg_column_size(r.*)), 0)
+    INTO changed, written FROM new_rows r;
   END IF;
   IF changed = 0 THEN
     RETURN NULL;
   END IF;
-  SELECT u.row_count, u.byte_count INTO total_rows, total_bytes FROM sys.transaction_usage u
-  WHERE u.pid = me AND u.xid = tx ORDER BY u.row_count DESC LIMIT 1;
-  IF NOT FOUND THEN
-    total_rows := 0;
-    total_bytes := 0;
-    -- Now and then, this backend's finished transactions (or a gone backend's with the same pid):
-    -- only this backend deletes rows with its pid, so cleaning up never conflicts nor waits.
-    IF random() < 1.0 / 64 THEN
-      DELETE FROM sys.transaction_usage u WHERE u.pid = me AND u.xid < tx;
-    END IF;
-  END IF;
-  total_rows := total_rows + changed;
+  total_rows := coalesce(nullif(pg_catalog.current_setting('dsql_local.transaction_rows', true), ''), '0')::bigint + changed;
   ${rowCheck}
-  INSERT INTO sys.transaction_usage (pid, xid, row_count, byte_count)
-  VALUES (me, tx, total_rows, total_bytes + written);
+  total_bytes := coalesce(nullif(pg_catalog.current_setting('dsql_local.transaction_bytes', true), ''), '0')::bigint;
+  PERFORM pg_catalog.set_config('dsql_local.transaction_rows', total_rows::text, true),
+    pg_catalog.set_config('dsql_local.transaction_bytes', (total_bytes + written)::text, true);
+  ${sizeMark}
   RETURN NULL;
 END
 $fn$;
