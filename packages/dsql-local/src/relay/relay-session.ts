@@ -88,7 +88,15 @@ export function relaySession(options: RelayOptions): Relay {
     }
   }
   const onBackendData = (chunk: Buffer) => {
-    const { forward, stopped } = fromBackend.push(chunk, expiring)
+    let pushed: { forward: Buffer[]; stopped: boolean }
+    try {
+      pushed = fromBackend.push(chunk, expiring)
+    } catch (error) {
+      // A malformed server message: end the session rather than let the process fall over.
+      finish(error instanceof Error ? error.message : String(error))
+      return
+    }
+    const { forward, stopped } = pushed
     if (forward.length > 0 && !client.write(Buffer.concat(forward))) {
       backend.pause()
       client.once('drain', () => backend.resume())
