@@ -137,6 +137,13 @@ export const dialectCases: readonly DialectCase[] = [
     allowed: undefined,
   },
   {
+    rule: 'do-block',
+    refused: 'DO $$ BEGIN DELETE FROM dia_t{n}; END $$',
+    code: '0A000',
+    message: 'unsupported statement: Do',
+    allowed: 'DELETE FROM dia_t{n}',
+  },
+  {
     rule: 'vacuum',
     refused: 'VACUUM dia_t{n}',
     code: '0A000',

@@ -10,8 +10,15 @@ import { captureLogger, pgClient, postgresJs, signerFor } from './helpers.ts'
 const paths = ['pg simple', 'pg extended', 'postgres.js'] as const
 type Path = (typeof paths)[number]
 
-/** Rules tested elsewhere: transaction rules and the age limit in transaction-rules.test.ts, row and size limits in their own tests. */
-const testedElsewhere = new Set(['ddl-multiple', 'ddl-dml', 'row-limit', 'size-limit', 'age-limit'])
+/** Rules tested elsewhere: transaction rules and the age limit in transaction-rules.test.ts, row and size limits in their own tests, too-complex in gate-robustness.test.ts. */
+const testedElsewhere = new Set([
+  'ddl-multiple',
+  'ddl-dml',
+  'row-limit',
+  'size-limit',
+  'age-limit',
+  'too-complex',
+])
 
 describe("DSQL's SQL dialect", () => {
   let cluster: DsqlLocalCluster

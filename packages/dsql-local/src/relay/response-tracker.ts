@@ -20,10 +20,21 @@ const backendRuleTexts: ReadonlySet<string> = new Set(
   ['row-limit', 'size-limit'].map((id) => dsqlRule(id).message),
 )
 
+/** How a batch (a simple query, or extended-protocol messages up to `Sync`) ends. */
+export interface BatchEnd {
+  /** The relay's own batch (e.g. a ROLLBACK it added): none of its answers reach the client. */
+  readonly internal?: boolean
+  /** The ReadyForQuery status the client sees instead of the server's. */
+  readonly status?: 'I'
+}
+
 interface Batch {
   readonly expectations: Expectation[]
+  /** Refusal ids sent in this batch: forgotten once its ReadyForQuery has passed. */
+  readonly refusals: string[]
   /** Closed by `Sync` or by being a simple query: a ReadyForQuery will end it. */
   closed: boolean
+  end: BatchEnd
 }
 
 /**
@@ -39,7 +50,7 @@ interface Batch {
  * ```ts
  * const tracker = new ResponseTracker()
  * const sql = tracker.refusal({ severity: 'ERROR', code: '0A000', message: 'unsupported statement: Truncate' })
- * tracker.sent([{}], true) // one statement, a simple query
+ * tracker.sent([{}], {}) // one statement, a simple query (which ends its batch)
  * tracker.fromBackend(errorMessageFromPostgres) // => DSQL's ErrorResponse
  * ```
  */
@@ -49,24 +60,37 @@ export class ResponseTracker {
   readonly #batches: Batch[] = []
   #next = 0
 
-  /** A statement for PostgreSQL that fails at parse time; its error becomes `fields`. */
+  /**
+   * A statement for PostgreSQL that fails at parse time; its error becomes `fields`. Call it for the
+   * message that {@link ResponseTracker.sent} records next.
+   */
   refusal(fields: ErrorFields): string {
     const id = `dsql-local:${this.#nonce}:${this.#next++}`
     this.#refusals.set(id, fields)
-    // A refusal PostgreSQL never reached (its transaction had already failed) is forgotten here.
-    if (this.#refusals.size > 64) this.#refusals.delete(this.#refusals.keys().next().value ?? '')
+    this.#openBatch().refusals.push(id)
     return `SELECT "${id}"`
   }
 
-  /** Records what was sent: one expectation per statement or `Execute`; `close` for Query/Sync. */
-  sent(expectations: readonly Expectation[], close: boolean): void {
+  /**
+   * Records what was sent: one expectation per statement or `Execute`; `end` for a simple query or
+   * `Sync`, which close the batch.
+   */
+  sent(expectations: readonly Expectation[], end?: BatchEnd): void {
+    const batch = this.#openBatch()
+    batch.expectations.push(...expectations)
+    if (end !== undefined) {
+      batch.closed = true
+      batch.end = end
+    }
+  }
+
+  #openBatch(): Batch {
     let batch = this.#batches.at(-1)
     if (batch === undefined || batch.closed) {
-      batch = { expectations: [], closed: false }
+      batch = { expectations: [], refusals: [], closed: false, end: {} }
       this.#batches.push(batch)
     }
-    batch.expectations.push(...expectations)
-    if (close) batch.closed = true
+    return batch
   }
 
   /** Whether nothing is in flight: every batch sent has been answered. */
@@ -111,9 +135,15 @@ export class ResponseTracker {
         return { forward: errorResponse(fields) }
       }
       case 'Z': {
-        if (batch?.closed) this.#batches.shift()
-        const status = String.fromCharCode(message[5] ?? 0)
-        return { forward: message, status: status === 'T' || status === 'E' ? status : 'I' }
+        if (batch?.closed) {
+          this.#batches.shift()
+          for (const id of batch.refusals) this.#refusals.delete(id)
+        }
+        const raw = String.fromCharCode(message[5] ?? 0)
+        const status = batch?.end.status ?? (raw === 'T' || raw === 'E' ? raw : 'I')
+        if (batch?.end.internal) return { forward: Buffer.alloc(0), status }
+        const forward = status === raw ? message : typedMessage('Z', Buffer.from(status))
+        return { forward, status }
       }
       default:
         return { forward: message }

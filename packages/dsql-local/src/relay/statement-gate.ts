@@ -1,10 +1,19 @@
 import type { DsqlLocalLogger } from '../logger.ts'
-import { checkStatement, type RuleHit } from '../sql/check-statement.ts'
+import { backendForm } from '../sql/backend-form.ts'
+import {
+  checkStatement,
+  innerStatement,
+  type RuleHit,
+  type StatementCheck,
+} from '../sql/check-statement.ts'
 import { dsqlRule } from '../sql/dsql-rules.ts'
-import { type ParsedSql, type ParsedStatement, parseSql } from '../sql/parse-sql.ts'
+import { maskLiterals } from '../sql/dsql-syntax.ts'
+import { type ParsedStatement, parseSql } from '../sql/parse-sql.ts'
 import { TransactionRules, type TransactionStep } from '../sql/transaction-rules.ts'
 import { cstring, type ErrorFields, typedMessage } from '../wire/pg-messages.ts'
+import { cstrings, parseMessage } from './protocol-fields.ts'
 import { type Expectation, ResponseTracker } from './response-tracker.ts'
+import { translateOnly } from './translate-only.ts'
 
 /** How one session's statements are judged. */
 export interface StatementGateOptions {
@@ -26,13 +35,16 @@ interface Prepared {
 
 const clientTypes = new Set(['Q', 'P', 'B', 'E', 'S', 'C'])
 const backendTypes = new Set(['C', 'I', 's', 'E', 'Z'])
+const unchecked: StatementCheck = { class: 'other', hit: undefined }
 
 /**
  * Applies DSQL's SQL dialect to one relayed session. Client `Query` and `Parse` messages are
  * parsed with PostgreSQL's own parser; a statement DSQL refuses is replaced by one that fails in
  * PostgreSQL, and PostgreSQL's error by DSQL's (see {@link ResponseTracker}), so the transaction
- * and protocol state stay PostgreSQL's own. Statements written in DSQL-only syntax
- * (`CREATE INDEX ASYNC`, `ALTER TABLE ASYNC`, `AWS IAM GRANT`) are translated for the backend.
+ * and protocol state stay PostgreSQL's own. Transaction rules are judged when a statement runs:
+ * in a simple query statement by statement, in the extended protocol at `Execute` (also for
+ * statements prepared earlier, and for SQL-level `PREPARE` / `EXECUTE`). Statements written in
+ * DSQL-only syntax (`CREATE INDEX ASYNC`, `ALTER TABLE ASYNC`, `AWS IAM GRANT`) are translated.
  *
  * @example
  * ```ts
@@ -46,8 +58,13 @@ export class StatementGate {
   readonly #strict: boolean
   readonly #tracker = new ResponseTracker()
   readonly #rules: TransactionRules
+  /** Protocol-level prepared statements and portals. */
   readonly #statements = new Map<string, Prepared>()
   readonly #portals = new Map<string, Prepared>()
+  /** SQL-level `PREPARE name AS ...`: what `EXECUTE name` runs. */
+  readonly #sqlPrepared = new Map<string, TransactionStep>()
+  /** A COMMIT failed in this extended-protocol batch: end the transaction after its `Sync`. */
+  #rollbackAtSync = false
 
   constructor(options: StatementGateOptions) {
     this.#options = options
@@ -79,24 +96,16 @@ export class StatementGate {
       case 'P':
         return this.#parse(message, body)
       case 'B': {
-        const [portal, statement] = cstrings(body, 2)
-        this.#remember(this.#portals, portal, this.#statements.get(statement))
+        const [portal, name] = cstrings(body, 2)
+        const prepared = this.#statements.get(name)
+        if (prepared === undefined) this.#portals.delete(portal)
+        else this.#portals.set(portal, prepared)
         return message
       }
-      case 'E': {
-        const prepared = this.#portals.get(cstrings(body, 1)[0])
-        const hit = prepared && this.#rules.admit(prepared.step, Date.now())
-        if (hit) {
-          this.#tracker.sent([{}], false)
-          return parseMessage('', this.#refuse(hit, prepared?.step.class ?? 'statement'))
-        }
-        this.#tracker.sent([{ tag: prepared?.tag }], false)
-        return message
-      }
+      case 'E':
+        return this.#execute(message, body)
       case 'S':
-        this.#tracker.sent([], true)
-        this.#rules.endOfBatch()
-        return message
+        return this.#sync(message)
       case 'C': {
         const name = cstrings(body.subarray(1), 1)[0]
         if (body[0] === 0x53 /* S */) this.#statements.delete(name)
@@ -119,9 +128,10 @@ export class StatementGate {
     const sql = body.toString('utf8', 0, Math.max(0, body.length - 1))
     const parsed = parseSql(sql)
     if (parsed.statements.length === 0) {
-      this.#tracker.sent([{}], true)
+      const text = parsed.error === 'too-complex' ? this.#tooComplex('Query', sql) : parsed.text
+      this.#tracker.sent([{}], {})
       this.#rules.endOfBatch()
-      return typedMessage('Q', cstring(parsed.text))
+      return typedMessage('Q', cstring(text))
     }
     const expectations: Expectation[] = []
     let text = ''
@@ -129,17 +139,18 @@ export class StatementGate {
     for (const statement of parsed.statements) {
       text += parsed.text.slice(from, statement.start)
       from = statement.end
-      const step = stepOf(statement)
+      const step = this.#stepOf(statement)
       const hit = this.#statementHit(statement) ?? this.#rules.admit(step, Date.now())
       if (hit === undefined) {
         const { sql: forwarded, tag } = backendForm(parsed, statement)
         text += forwarded
         expectations.push({ tag })
+        this.#ran(statement)
         continue
       }
       const refusal = this.#refuse(hit, statement.type, parsed.text.slice(statement.start, from))
       if (hit.rule === 'age-limit' && step.class === 'transaction') {
-        // The too-old transaction ends here, as at DSQL's failed COMMIT.
+        // DSQL's failed COMMIT ends the transaction: roll it back, answer the refusal.
         text += `ROLLBACK; ${refusal}`
         expectations.push({ drop: true }, {})
         this.#rules.settle('I')
@@ -150,7 +161,7 @@ export class StatementGate {
       break
     }
     if (from === parsed.statements.at(-1)?.end) text += parsed.text.slice(from)
-    this.#tracker.sent(expectations, true)
+    this.#tracker.sent(expectations, {})
     this.#rules.endOfBatch()
     return text === sql ? message : typedMessage('Q', cstring(text))
   }
@@ -158,26 +169,99 @@ export class StatementGate {
   #parse(message: Buffer, body: Buffer): Buffer {
     const [name, sql, rest] = cstrings(body, 2)
     const parsed = parseSql(sql)
+    // A failed Parse drops the unnamed statement; a named one that exists stays as it was.
+    const failed = (text: string) => {
+      if (name === '') this.#statements.delete(name)
+      return parseMessage(name, text, text === parsed.text ? rest : undefined)
+    }
+    if (parsed.error === 'too-complex') return failed(this.#tooComplex('Parse', sql))
     const statement = parsed.statements.length === 1 ? parsed.statements[0] : undefined
-    if (statement === undefined) {
-      this.#statements.delete(name)
-      return parseMessage(name, parsed.text, rest)
-    }
+    if (statement === undefined) return failed(parsed.text)
     const hit = this.#statementHit(statement)
-    if (hit) {
-      this.#statements.delete(name)
-      return parseMessage(name, this.#refuse(hit, statement.type, sql))
-    }
+    if (hit) return failed(this.#refuse(hit, statement.type, sql))
     const { sql: forwarded, tag } = backendForm(parsed, statement)
-    this.#remember(this.#statements, name, { step: stepOf(statement), tag })
+    // PostgreSQL refuses to redefine an existing named statement (42P05) and keeps the old one.
+    if (name === '' || !this.#statements.has(name)) {
+      this.#statements.set(name, { step: this.#stepOf(statement), tag })
+    }
+    this.#ran(statement)
     // Most statements go to PostgreSQL as the client wrote them: no new message then.
     if (statement.syntax === undefined && parsed.text === sql) return message
     return parseMessage(name, forwarded, rest)
   }
 
+  #execute(message: Buffer, body: Buffer): Buffer {
+    const prepared = this.#portals.get(cstrings(body, 1)[0])
+    const hit = prepared && this.#rules.admit(prepared.step, Date.now())
+    if (prepared === undefined || hit === undefined) {
+      this.#tracker.sent([{ tag: prepared?.tag }])
+      return message
+    }
+    const refusal = this.#refuse(hit, prepared.step.class)
+    this.#tracker.sent([{}])
+    if (hit.rule === 'age-limit' && prepared.step.class === 'transaction') {
+      this.#rollbackAtSync = true
+    }
+    // PostgreSQL answers the failing Parse in this Execute's place and skips to Sync.
+    return parseMessage('', refusal)
+  }
+
+  #sync(message: Buffer): Buffer {
+    this.#rules.endOfBatch()
+    if (!this.#rollbackAtSync) {
+      this.#tracker.sent([], {})
+      return message
+    }
+    // DSQL's failed COMMIT ends the transaction: the client sees it idle, the relay rolls back.
+    this.#rollbackAtSync = false
+    this.#tracker.sent([], { status: 'I' })
+    this.#tracker.sent([{ drop: true }], { internal: true })
+    this.#rules.settle('I')
+    return Buffer.concat([message, typedMessage('Q', cstring('ROLLBACK'))])
+  }
+
+  /** What a statement is for the transaction rules; `EXECUTE` is what it runs. */
+  #stepOf(statement: ParsedStatement): TransactionStep {
+    if (statement.type === 'ExecuteStmt') {
+      return this.#sqlPrepared.get(String(statement.node.name)) ?? { class: 'other' }
+    }
+    const { class: cls } = this.#check(statement)
+    return cls === 'transaction'
+      ? { class: cls, transactionKind: String(statement.node.kind) }
+      : { class: cls }
+  }
+
+  /** Follows SQL-level `PREPARE` and `DEALLOCATE` of a statement let through. */
+  #ran(statement: ParsedStatement): void {
+    const name = statement.node.name === undefined ? undefined : String(statement.node.name)
+    if (statement.type === 'PrepareStmt' && name !== undefined) {
+      const inner = innerStatement(statement.node.query)
+      if (inner) this.#sqlPrepared.set(name, this.#stepOf(inner))
+    } else if (statement.type === 'DeallocateStmt') {
+      if (name === undefined) this.#sqlPrepared.clear()
+      else this.#sqlPrepared.delete(name)
+    }
+  }
+
   #statementHit(statement: ParsedStatement): RuleHit | undefined {
-    const { hit } = checkStatement(statement)
+    const { hit } = this.#check(statement)
     return hit && !this.#options.relaxed.has(hit.rule) ? hit : undefined
+  }
+
+  /** {@link checkStatement}; a parse tree it cannot read is left to PostgreSQL (and logged). */
+  #check(statement: ParsedStatement): StatementCheck {
+    try {
+      return checkStatement(statement)
+    } catch (error) {
+      this.#options.logger.error(
+        `could not check a ${statement.type} statement (passed on unchecked): ${String(error)}`,
+      )
+      return unchecked
+    }
+  }
+
+  #tooComplex(kind: string, sql: string): string {
+    return this.#refuse({ rule: 'too-complex' }, kind, sql)
   }
 
   /** Logs the refusal and returns the statement that makes PostgreSQL fail in its place. */
@@ -188,98 +272,10 @@ export class StatementGate {
       code: rule.code,
       message: rule.message.replace('{}', hit.name ?? ''),
     }
+    const shown = sql ? ` ${JSON.stringify(maskLiterals(sql))}` : ''
     this.#options.logger.warn(
-      `refused a statement of ${this.#options.who} by rule "${rule.id}" (${fields.code} ${fields.message}): ${kind}${sql ? ` ${JSON.stringify(masked(sql))}` : ''}`,
+      `refused a statement of ${this.#options.who} by rule "${rule.id}" (${fields.code} ${fields.message}): ${kind}${shown}`,
     )
     return this.#tracker.refusal(fields)
   }
-
-  #remember(map: Map<string, Prepared>, name: string, prepared: Prepared | undefined): void {
-    if (prepared === undefined) map.delete(name)
-    else map.set(name, prepared)
-  }
-}
-
-function stepOf(statement: ParsedStatement): TransactionStep {
-  const { class: cls } = checkStatement(statement)
-  return cls === 'transaction'
-    ? { class: cls, transactionKind: String(statement.node.kind) }
-    : { class: cls }
-}
-
-/** What PostgreSQL runs for an allowed statement, and the command tag DSQL would answer. */
-function backendForm(parsed: ParsedSql, statement: ParsedStatement): { sql: string; tag?: string } {
-  const sql = parsed.text.slice(statement.start, statement.end)
-  if (statement.syntax === 'index-async') {
-    const relation = (statement.node.relation ?? {}) as { schemaname?: string; relname?: string }
-    const table = [relation.schemaname, relation.relname].filter(Boolean).map(quoteIdent).join('.')
-    return {
-      sql: `SELECT sys.create_index_async(${dollarQuote(sql)}, ${dollarQuote(table)}) AS job_id`,
-      tag: 'CREATE INDEX',
-    }
-  }
-  if (statement.syntax === 'alter-table-async') {
-    return {
-      sql: `SELECT sys.validate_constraint_async(${dollarQuote(sql)}) AS job_id`,
-      tag: 'ALTER TABLE',
-    }
-  }
-  return { sql }
-}
-
-/** `postgres` dialect: only DSQL-only syntax is translated, nothing is checked. */
-function translateOnly(message: Buffer): Buffer {
-  if (!/async|iam/i.test(message.toString('latin1'))) return message
-  const body = message.subarray(5)
-  if (message[0] === 0x51 /* Q */) {
-    const parsed = parseSql(body.toString('utf8', 0, body.length - 1))
-    let text = ''
-    let from = 0
-    for (const statement of parsed.statements) {
-      text += parsed.text.slice(from, statement.start) + backendForm(parsed, statement).sql
-      from = statement.end
-    }
-    return typedMessage('Q', cstring(text + parsed.text.slice(from)))
-  }
-  const [name, sql, rest] = cstrings(body, 2)
-  const parsed = parseSql(sql)
-  const statement = parsed.statements.length === 1 ? parsed.statements[0] : undefined
-  if (statement === undefined) return parseMessage(name, parsed.text, rest)
-  return parseMessage(name, backendForm(parsed, statement).sql, rest)
-}
-
-function parseMessage(name: string, sql: string, rest: Buffer = Buffer.from([0, 0])): Buffer {
-  return typedMessage('P', Buffer.concat([cstring(name), cstring(sql), rest]))
-}
-
-/** The first `count` NUL-terminated strings of `body`, then the rest. */
-function cstrings(body: Buffer, count: number): [string, string, Buffer] {
-  const out: string[] = []
-  let offset = 0
-  for (let i = 0; i < count; i++) {
-    const end = body.indexOf(0, offset)
-    if (end < 0) break
-    out.push(body.toString('utf8', offset, end))
-    offset = end + 1
-  }
-  return [out[0] ?? '', out[1] ?? '', body.subarray(offset)]
-}
-
-function quoteIdent(name: string | undefined): string {
-  return `"${(name ?? '').replaceAll('"', '""')}"`
-}
-
-function dollarQuote(text: string): string {
-  let tag = 'dsql'
-  while (text.includes(`$${tag}$`)) tag += '_'
-  return `$${tag}$${text}$${tag}$`
-}
-
-/** Statement text for the log: string literals (passwords, data) replaced by `'…'`, cut short. */
-function masked(sql: string): string {
-  const text = sql
-    .replace(/'(?:[^']|'')*'/g, "'…'")
-    .replace(/\s+/g, ' ')
-    .trim()
-  return text.length > 160 ? `${text.slice(0, 160)}…` : text
 }

@@ -39,6 +39,7 @@ const refusedStatements: Readonly<Record<string, string>> = {
   CreateEventTrigStmt: 'create-trigger',
   CreateEnumStmt: 'create-type',
   AlterEnumStmt: 'alter-type',
+  DoStmt: 'do-block',
 }
 
 /** Statements that neither change the schema nor write rows. */
@@ -77,7 +78,6 @@ const dmlStatements: ReadonlySet<string> = new Set([
   'UpdateStmt',
   'DeleteStmt',
   'MergeStmt',
-  'CopyStmt',
 ])
 
 /**
@@ -110,10 +110,18 @@ function uncachedCheck(statement: ParsedStatement): StatementCheck {
   return { class: cls, hit: findHit(statement) ?? lockingHit(node) }
 }
 
-function classify({ type, node, syntax }: ParsedStatement): StatementClass {
+function classify(statement: ParsedStatement): StatementClass {
+  const { type, node, syntax } = statement
   if (syntax === 'iam-grant' || syntax === 'iam-revoke') return 'ddl'
   if (type === 'TransactionStmt') return 'transaction'
   if (dmlStatements.has(type)) return 'dml'
+  if (type === 'CopyStmt') return node.is_from || hasWrite(node) ? 'dml' : 'read'
+  if (type === 'ExplainStmt') {
+    // EXPLAIN ANALYZE runs its statement; plain EXPLAIN only plans it.
+    const analyze = defElems(node.options).some((option) => option.defname === 'analyze')
+    const inner = innerStatement(node.query)
+    return analyze && inner ? checkStatement(inner).class : 'read'
+  }
   if (type === 'SelectStmt') {
     return node.intoClause !== undefined || hasWrite(node) || hasLocking(node) ? 'dml' : 'read'
   }
@@ -121,9 +129,21 @@ function classify({ type, node, syntax }: ParsedStatement): StatementClass {
   return 'ddl'
 }
 
+/** The statement inside `EXPLAIN` or `PREPARE`, as a statement of its own. */
+export function innerStatement(query: unknown): ParsedStatement | undefined {
+  const [type, node] = Object.entries((query ?? {}) as AstNode)[0] ?? []
+  if (type === undefined) return undefined
+  return { type, node: node as AstNode, start: 0, end: 0, syntax: undefined }
+}
+
 function findHit(statement: ParsedStatement): RuleHit | undefined {
   const { type, node, syntax } = statement
   switch (type) {
+    case 'ExplainStmt':
+    case 'PrepareStmt': {
+      const inner = innerStatement(node.query)
+      return inner && checkStatement(inner).hit
+    }
     case 'TransactionStmt':
       return transactionHit(node)
     case 'VariableSetStmt': {
@@ -194,8 +214,9 @@ function typeHit(typeName: AstNode | undefined): RuleHit | undefined {
 
 function identityHit(column: AstNode): RuleHit | undefined {
   for (const constraint of constraints(column)) {
-    if (constraint.contype !== 'CONSTR_IDENTITY') continue
-    const typeName = column.typeName as AstNode
+    // Columns of CREATE TABLE ... OF / PARTITION OF carry no type of their own.
+    const typeName = column.typeName as AstNode | undefined
+    if (constraint.contype !== 'CONSTR_IDENTITY' || typeName === undefined) continue
     if (!['int8', 'bigint'].includes(typeBaseName(typeName))) {
       return { rule: 'identity-type', name: typeDisplayName(typeName) }
     }

@@ -53,6 +53,9 @@ export const dsqlRules = Object.freeze([
   rule('alter-system', '0A000', 'unsupported statement: AlterSystem'),
   rule('composite-type', '0A000', 'unsupported statement: CompositeType'),
   rule('create-range', '0A000', 'unsupported statement: CreateRange'),
+  // DSQL has no PL/pgSQL; `DO` is refused like the other statements of this family (the text is
+  // inferred from that family, not observed).
+  rule('do-block', '0A000', 'unsupported statement: Do', '2026-11', 'medium'),
   rule('vacuum', '0A000', 'unsupported VACUUM statement'),
   rule('create-trigger', '0A000', 'CREATE TRIGGER not supported'),
   rule('create-type', '0A000', 'CREATE TYPE not supported'),
@@ -98,6 +101,15 @@ export const dsqlRules = Object.freeze([
   // Other objects
   rule('rename-object', '0A000', 'unsupported object in RENAME statement'),
   rule('drop-object', '0A000', 'unsupported object in DROP statement'),
+  // The stand-in's own: text its WebAssembly parser cannot take (nesting deeper than its stack) is
+  // refused rather than passed on unchecked. Not a DSQL answer.
+  rule(
+    'too-complex',
+    '54001',
+    'statement too complex for dsql-local to check',
+    'dsql-local',
+    'medium',
+  ),
 ])
 
 /** The ids of {@link dsqlRules}, for checking `relaxRules`. */

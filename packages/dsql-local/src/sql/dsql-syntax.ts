@@ -107,6 +107,31 @@ function dsqlEdit(statement: readonly Token[], sql: string) {
   return undefined
 }
 
+/**
+ * The statement as the log may show it: every string literal (`'...'`, `E'...'`, `$tag$...$tag$`)
+ * replaced by `'…'`, comments dropped, white space collapsed, cut at `maxLength` characters. The
+ * same tokeniser as {@link rewriteDsqlSyntax}, so an apostrophe in a comment or a quoted identifier
+ * cannot turn the masking inside out.
+ *
+ * @example
+ * ```ts
+ * maskLiterals("CREATE ROLE r PASSWORD 'hunter2' -- it's secret") // => "CREATE ROLE r PASSWORD '…'"
+ * ```
+ */
+export function maskLiterals(sql: string, maxLength = 160): string {
+  let text = ''
+  for (const token of tokenize(sql)) {
+    const piece = token.kind === 'string' ? "'…'" : sql.slice(token.start, token.end)
+    const glue =
+      text === '' || token.kind === 'semicolon' || /[(.,]$/.test(text) || /^[),.]/.test(piece)
+        ? ''
+        : ' '
+    text += glue + piece
+    if (text.length > maxLength) return `${text.slice(0, maxLength)}…`
+  }
+  return text
+}
+
 /** Takes the word out, with the spaces before it. */
 function edit(start: number, sql: string, word: Token, syntax: DsqlSyntax) {
   let from = word.start

@@ -22,11 +22,17 @@ export interface ParsedSql {
   readonly text: string
   /** Empty when the parser refused the text: the backend then answers with its own syntax error. */
   readonly statements: readonly ParsedStatement[]
-  /** Whether PostgreSQL's parser accepted the text. */
-  readonly valid: boolean
+  /**
+   * `syntax`: PostgreSQL's parser refused the text (PostgreSQL will answer with its syntax error);
+   * `too-complex`: the parser gave up for want of resources (nesting too deep for WebAssembly),
+   * although PostgreSQL might accept it: such text must not pass unchecked.
+   */
+  readonly error?: 'syntax' | 'too-complex'
 }
 
 const cacheSize = 2000
+/** Longer texts (bulk inserts, generated batches) are parsed every time: caching them buys nothing. */
+const cacheableLength = 16_384
 const cache = new Map<string, ParsedSql>()
 let loaded: Promise<void> | undefined
 
@@ -38,8 +44,8 @@ export function loadSqlParser(): Promise<void> {
 
 /**
  * Parses `sql` with PostgreSQL's own parser (libpg-query, PostgreSQL 17 grammar) after
- * {@link rewriteDsqlSyntax}. Text the parser refuses comes back with no statements and
- * `valid: false` (still rewritten, so PostgreSQL's syntax error points where DSQL's would). Results are cached by text, since drivers send the
+ * {@link rewriteDsqlSyntax}. Text the parser refuses comes back with no statements and an `error`
+ * (still rewritten, so PostgreSQL's syntax error points where DSQL's would). Results are cached by text, since drivers send the
  * same statements again and again.
  *
  * @example
@@ -53,6 +59,7 @@ export function parseSql(sql: string): ParsedSql {
   const cached = cache.get(sql)
   if (cached !== undefined) return cached
   const parsed = parseUncached(sql)
+  if (sql.length > cacheableLength) return parsed
   if (cache.size >= cacheSize) {
     const oldest = cache.keys().next()
     if (!oldest.done) cache.delete(oldest.value)
@@ -67,15 +74,26 @@ function parseUncached(sql: string): ParsedSql {
   let tree: { stmts?: { stmt: AstNode; stmt_location?: number; stmt_len?: number }[] }
   try {
     tree = parseSync(text)
-  } catch {
-    return { text, statements: [], valid: false }
+  } catch (error) {
+    const syntax = typeof (error as { sqlDetails?: unknown }).sqlDetails === 'object'
+    return { text, statements: [], error: syntax ? 'syntax' : 'too-complex' }
   }
+  // The parser counts UTF-8 bytes; JavaScript strings count UTF-16 code units.
+  const index = characterIndex(text)
   const statements = (tree.stmts ?? []).map((raw): ParsedStatement => {
     const [type = '', node = {}] = Object.entries(raw.stmt)[0] ?? []
-    const start = raw.stmt_location ?? 0
-    const end = raw.stmt_len ? start + raw.stmt_len : text.length
+    const byteStart = raw.stmt_location ?? 0
+    const start = index(byteStart)
+    const end = raw.stmt_len ? index(byteStart + raw.stmt_len) : text.length
     const mark = rewritten?.marks.find((m) => m.offset >= start && m.offset < end)
     return { type, node: node as AstNode, start, end, syntax: mark?.syntax }
   })
-  return { text, statements, valid: true }
+  return { text, statements }
+}
+
+/** Maps a UTF-8 byte offset in `text` to a string index. */
+function characterIndex(text: string): (byteOffset: number) => number {
+  const bytes = Buffer.from(text, 'utf8')
+  if (bytes.length === text.length) return (offset) => offset
+  return (offset) => bytes.toString('utf8', 0, offset).length
 }

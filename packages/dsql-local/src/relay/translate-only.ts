@@ -1,0 +1,34 @@
+import { backendForm } from '../sql/backend-form.ts'
+import { parseSql } from '../sql/parse-sql.ts'
+import { cstring, typedMessage } from '../wire/pg-messages.ts'
+import { cstrings, parseMessage } from './protocol-fields.ts'
+
+/**
+ * The `postgres` dialect's handling of a whole `Query` or `Parse` message: nothing is checked, only
+ * DSQL-only syntax (`CREATE INDEX ASYNC`, `ALTER TABLE ASYNC`, `AWS IAM GRANT`) is translated so that
+ * it still works. Messages without such words pass as they are.
+ *
+ * @example
+ * ```ts
+ * backend.write(translateOnly(queryMessage))
+ * ```
+ */
+export function translateOnly(message: Buffer): Buffer {
+  if (!/async|iam/i.test(message.toString('latin1'))) return message
+  const body = message.subarray(5)
+  if (message[0] === 0x51 /* Q */) {
+    const parsed = parseSql(body.toString('utf8', 0, body.length - 1))
+    let text = ''
+    let from = 0
+    for (const statement of parsed.statements) {
+      text += parsed.text.slice(from, statement.start) + backendForm(parsed, statement).sql
+      from = statement.end
+    }
+    return typedMessage('Q', cstring(text + parsed.text.slice(from)))
+  }
+  const [name, sql, rest] = cstrings(body, 2)
+  const parsed = parseSql(sql)
+  const statement = parsed.statements.length === 1 ? parsed.statements[0] : undefined
+  if (statement === undefined) return parseMessage(name, parsed.text, rest)
+  return parseMessage(name, backendForm(parsed, statement).sql, rest)
+}

@@ -1,0 +1,49 @@
+import type { ParsedSql, ParsedStatement } from './parse-sql.ts'
+
+/** What PostgreSQL runs for an allowed statement, and the command tag DSQL answers for it. */
+export interface BackendForm {
+  readonly sql: string
+  /** DSQL's command tag, when PostgreSQL's would differ. */
+  readonly tag?: string
+}
+
+/**
+ * The PostgreSQL statement for one statement of `parsed`: itself, or for DSQL-only syntax a call of
+ * the stand-in's function that does the work and answers DSQL's `job_id` row
+ * (`CREATE INDEX ASYNC` → `sys.create_index_async`, `ALTER TABLE ASYNC ... VALIDATE CONSTRAINT` →
+ * `sys.validate_constraint_async`). `AWS IAM GRANT` was already turned into a `CALL` by the parser step.
+ *
+ * @example
+ * ```ts
+ * backendForm(parsed, parsed.statements[0]!) // { sql: 'SELECT sys.create_index_async(...) AS job_id', tag: 'CREATE INDEX' }
+ * ```
+ */
+export function backendForm(parsed: ParsedSql, statement: ParsedStatement): BackendForm {
+  const sql = parsed.text.slice(statement.start, statement.end)
+  if (statement.syntax === 'index-async') {
+    const relation = (statement.node.relation ?? {}) as { schemaname?: string; relname?: string }
+    const table = [relation.schemaname, relation.relname].filter(Boolean).map(quoteIdent).join('.')
+    return {
+      sql: `SELECT sys.create_index_async(${dollarQuote(sql)}, ${dollarQuote(table)}) AS job_id`,
+      tag: 'CREATE INDEX',
+    }
+  }
+  if (statement.syntax === 'alter-table-async') {
+    return {
+      sql: `SELECT sys.validate_constraint_async(${dollarQuote(sql)}) AS job_id`,
+      tag: 'ALTER TABLE',
+    }
+  }
+  return { sql }
+}
+
+function quoteIdent(name: string | undefined): string {
+  return `"${(name ?? '').replaceAll('"', '""')}"`
+}
+
+/** A dollar-quoted literal whose tag does not occur in `text`. */
+function dollarQuote(text: string): string {
+  let tag = 'dsql'
+  while (text.includes(`$${tag}$`)) tag += '_'
+  return `$${tag}$${text}$${tag}$`
+}
