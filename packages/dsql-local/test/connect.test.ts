@@ -23,11 +23,12 @@ describe('connecting with real drivers and real tokens', () => {
       try {
         const { rows } = await client.query(
           `SELECT current_user AS role, current_setting('transaction_isolation') AS isolation,
-                  sys.current_session_id() AS session, (SELECT rolsuper FROM pg_roles WHERE rolname = 'admin') AS superuser`,
+                  current_setting('TimeZone') AS time_zone, sys.current_session_id() AS session, (SELECT rolsuper FROM pg_roles WHERE rolname = 'admin') AS superuser`,
         )
         expect(rows[0]).toMatchObject({
           role: 'admin',
           isolation: 'repeatable read',
+          time_zone: 'UTC',
           superuser: false,
         })
         expect(rows[0].session).toMatch(/^[0-9a-f]{24}$/)

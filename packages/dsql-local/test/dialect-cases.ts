@@ -276,6 +276,13 @@ export const dialectCases: readonly DialectCase[] = [
     allowed: 'ALTER TABLE ASYNC dia_t{n} VALIDATE CONSTRAINT dia_ck{n}',
   },
   {
+    rule: 'drop-primary-key-column',
+    refused: 'ALTER TABLE dia_t{n} DROP COLUMN b, DROP COLUMN id',
+    code: '0A000',
+    message: 'cannot drop primary key column id',
+    allowed: 'ALTER TABLE dia_t{n} DROP COLUMN b',
+  },
+  {
     rule: 'drop-object',
     refused: 'DROP TYPE IF EXISTS dia_nt{n}',
     code: '0A000',

@@ -1,4 +1,5 @@
 import { asyncJobsSql } from './async-jobs-sql.ts'
+import { checkedDdlSql } from './checked-ddl-sql.ts'
 import { limitTriggersSql, type TransactionLimits } from './limit-triggers.ts'
 
 /** The few methods of a `pg` client or pool that setting up the database needs. */
@@ -124,6 +125,7 @@ export async function setupDatabase(runner: SqlRunner, options: SetupOptions): P
   const quoted = `"${options.database.replaceAll('"', '""')}"`
   await runner.query(setupSql.replace(':database', quoted))
   await runner.query(asyncJobsSql)
+  await runner.query(checkedDdlSql)
   await runner.query(limitTriggersSql(options.limits))
 }
 

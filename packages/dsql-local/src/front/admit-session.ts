@@ -111,6 +111,10 @@ export async function admitSession(
       [...params].filter(([name]) => !reservedParams.has(name) && !name.startsWith('_pq_.')),
     )
     forwarded.set('default_transaction_isolation', 'repeatable read')
+    // DSQL's sessions report `TimeZone` as `UTC` (PostgreSQL's own default here says `Etc/UTC`).
+    if (![...forwarded.keys()].some((name) => name.toLowerCase() === 'timezone')) {
+      forwarded.set('TimeZone', 'UTC')
+    }
     const backend = await openBackendSession({
       target: backendServer.target,
       user,

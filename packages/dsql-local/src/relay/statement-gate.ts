@@ -186,7 +186,7 @@ export class StatementGate {
     }
     this.#ran(statement)
     // Most statements go to PostgreSQL as the client wrote them: no new message then.
-    if (statement.syntax === undefined && parsed.text === sql) return message
+    if (tag === undefined && parsed.text === sql) return message
     return parseMessage(name, forwarded, rest)
   }
 

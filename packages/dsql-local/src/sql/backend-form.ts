@@ -11,7 +11,8 @@ export interface BackendForm {
  * The PostgreSQL statement for one statement of `parsed`: itself, or for DSQL-only syntax a call of
  * the stand-in's function that does the work and answers DSQL's `job_id` row
  * (`CREATE INDEX ASYNC` → `sys.create_index_async`, `ALTER TABLE ASYNC ... VALIDATE CONSTRAINT` →
- * `sys.validate_constraint_async`). `AWS IAM GRANT` was already turned into a `CALL` by the parser step.
+ * `sys.validate_constraint_async`); and `ALTER TABLE ... DROP COLUMN` → `sys.drop_columns_checked`,
+ * which refuses primary-key columns as DSQL does. `AWS IAM GRANT` was already turned into a `CALL` by the parser step.
  *
  * @example
  * ```ts
@@ -34,7 +35,29 @@ export function backendForm(parsed: ParsedSql, statement: ParsedStatement): Back
       tag: 'ALTER TABLE',
     }
   }
+  const dropped = droppedColumns(statement)
+  if (dropped.length > 0) {
+    const relation = (statement.node.relation ?? {}) as { schemaname?: string; relname?: string }
+    const table = [relation.schemaname, relation.relname].filter(Boolean).map(quoteIdent).join('.')
+    const columns = `ARRAY[${dropped.map(dollarQuote).join(', ')}]::text[]`
+    return {
+      sql: `CALL sys.drop_columns_checked(${dollarQuote(sql)}, ${dollarQuote(table)}, ${columns})`,
+      tag: 'ALTER TABLE',
+    }
+  }
   return { sql }
+}
+
+/** The columns an `ALTER TABLE ... DROP COLUMN` drops (DSQL refuses primary-key columns). */
+function droppedColumns(statement: ParsedStatement): string[] {
+  if (statement.type !== 'AlterTableStmt' || statement.node.objtype !== 'OBJECT_TABLE') return []
+  const cmds = (statement.node.cmds ?? []) as {
+    AlterTableCmd?: { subtype?: string; name?: string }
+  }[]
+  return cmds
+    .map((cmd) => cmd.AlterTableCmd)
+    .filter((cmd) => cmd?.subtype === 'AT_DropColumn' && cmd.name !== undefined)
+    .map((cmd) => cmd?.name ?? '')
 }
 
 function quoteIdent(name: string | undefined): string {

@@ -99,6 +99,8 @@ export const dsqlRules = Object.freeze([
     'unsupported ALTER TABLE VALIDATE CONSTRAINT statement',
   ),
   // Other objects
+  // Checked by the backend (`backend/checked-ddl-sql.ts`): it needs the catalog.
+  rule('drop-primary-key-column', '0A000', 'cannot drop primary key column {}'),
   rule('rename-object', '0A000', 'unsupported object in RENAME statement'),
   rule('drop-object', '0A000', 'unsupported object in DROP statement'),
   // The stand-in's own: text its WebAssembly parser cannot take (nesting deeper than its stack) is
