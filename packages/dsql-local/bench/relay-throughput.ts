@@ -1,7 +1,8 @@
 // `pnpm --filter dsql-local bench` (or `node bench/relay-throughput.ts [--quick]`): how much the
 // stand-in's TLS front and relay cost per round trip. Measures `select 1` and a one-row insert at 1
-// and at 16 concurrent clients through (a) the stand-in with DSQL's SQL classification, (b) the
-// stand-in with `sqlDialect: 'postgres'`, and (c) PostgreSQL 16's own TLS, the ceiling. Prints a
+// and at 16 concurrent clients through (a) the stand-in with DSQL's SQL classification and its
+// transaction limits, (a2) the same with the limits off (the classification alone), (b) the stand-in
+// with `sqlDialect: 'postgres'`, and (c) PostgreSQL 16's own TLS, the ceiling. Prints a
 // table to stdout, progress to stderr, and writes the raw figures to bench/results/latest.json.
 import { mkdir, writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -62,10 +63,15 @@ const loadAtStart = os.loadavg()[0] ?? 0
 const targets: BenchTarget[] = []
 const clients = new Map<string, pg.Client[]>()
 try {
-  progress('starting (a) and (b), two stand-ins in child processes, and (c), PostgreSQL with TLS')
+  progress('starting (a), (a2) and (b), three stand-ins in child processes, and (c), PostgreSQL with TLS')
   targets.push(
     ...(await settled([
-      startStandInTarget({ id: 'a', label: 'stand-in, SQL classification on', options: {} }),
+      startStandInTarget({ id: 'a', label: 'stand-in, DSQL rules and limits', options: {} }),
+      startStandInTarget({
+        id: 'a2',
+        label: 'stand-in, DSQL rules, limits off',
+        options: { relaxRules: ['row-limit', 'size-limit'] },
+      }),
       startStandInTarget({
         id: 'b',
         label: 'stand-in, classification off',
@@ -74,7 +80,7 @@ try {
       startPostgresTlsTarget({ id: ceilingId, label: 'PostgreSQL 16 TLS (ceiling)' }),
     ])),
   )
-  progress('checking that only (a) refuses TRUNCATE (the stand-in logs that refusal)')
+  progress('checking that only (a) and (a2) refuse TRUNCATE (the stand-ins log that refusal)')
   for (const target of targets) {
     abort.signal.throwIfAborted()
     const list: pg.Client[] = []
@@ -164,7 +170,7 @@ try {
 }
 
 /**
- * Only (a) applies DSQL's SQL rules, or the comparison means nothing: DSQL refuses TRUNCATE
+ * Only (a) and (a2) apply DSQL's SQL rules, or the comparison means nothing: DSQL refuses TRUNCATE
  * (SQLSTATE 0A000), PostgreSQL takes it. A warning, not a failure, as the rule table may change.
  */
 async function checkClassification(target: BenchTarget, client: pg.Client): Promise<void> {
@@ -172,7 +178,7 @@ async function checkClassification(target: BenchTarget, client: pg.Client): Prom
     () => false,
     (error: { code?: string }) => error.code === '0A000',
   )
-  if (refused !== (target.id === 'a')) {
+  if (refused !== (target.id !== 'b' && target.id !== ceilingId)) {
     progress(
       `warning: (${target.id}) ${refused ? 'refused' : 'accepted'} TRUNCATE; check its SQL dialect`,
     )

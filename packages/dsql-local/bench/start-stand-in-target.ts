@@ -19,7 +19,7 @@ import type { StandInFailed, StandInReady } from './stand-in-process.ts'
 export async function startStandInTarget(spec: {
   readonly id: string
   readonly label: string
-  readonly options: Pick<DsqlLocalOptions, 'sqlDialect'>
+  readonly options: Pick<DsqlLocalOptions, 'sqlDialect' | 'relaxRules'>
 }): Promise<BenchTarget> {
   const child = fork(
     new URL('./stand-in-process.ts', import.meta.url),
