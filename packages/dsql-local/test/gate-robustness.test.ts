@@ -1,31 +1,23 @@
 import type pg from 'pg'
 import type postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type DsqlLocalCluster, startDsqlLocal } from '../src/index.ts'
-import { captureLogger, pgClient, postgresJs, signerFor } from './helpers.ts'
+import { type AdminSessions, captureLogger, startWithAdminSessions } from './helpers.ts'
 
 const truncateRefused = { code: '0A000', message: 'unsupported statement: Truncate' }
 
 describe('the SQL gate under unusual input', () => {
-  let cluster: DsqlLocalCluster
   let client: pg.Client
   let sql: postgres.Sql
   const log = captureLogger()
+  let sessions: AdminSessions | undefined
 
   beforeAll(async () => {
-    cluster = await startDsqlLocal({ logger: log.logger, transactionAgeLimitMs: 500 })
-    const signer = signerFor(cluster)
-    client = pgClient(cluster, { password: () => signer.getDbConnectAdminAuthToken() })
-    await client.connect()
-    sql = postgresJs(cluster, { password: () => signer.getDbConnectAdminAuthToken() })
+    sessions = await startWithAdminSessions({ logger: log.logger, transactionAgeLimitMs: 500 })
+    ;({ client, sql } = sessions)
     await client.query('CREATE TABLE g_t (id bigint PRIMARY KEY, a int, b text)')
     await client.query('INSERT INTO g_t SELECT g, g, null FROM generate_series(1, 5) g')
   })
-  afterAll(async () => {
-    await client?.end()
-    await sql?.end()
-    await cluster?.stop()
-  })
+  afterAll(() => sessions?.stop())
 
   const rows = async () =>
     (await client.query('SELECT count(*)::int AS n FROM g_t')).rows[0]?.n as number

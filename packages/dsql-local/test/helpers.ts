@@ -1,7 +1,12 @@
 import { DsqlSigner } from '@aws-sdk/dsql-signer'
 import pg from 'pg'
 import postgres from 'postgres'
-import type { DsqlLocalCluster, DsqlLocalLogger } from '../src/index.ts'
+import {
+  type DsqlLocalCluster,
+  type DsqlLocalLogger,
+  type DsqlLocalOptions,
+  startDsqlLocal,
+} from '../src/index.ts'
 
 /** A logger that keeps every line, so tests can assert the refusal reasons. */
 export function captureLogger(): { readonly lines: string[]; readonly logger: DsqlLocalLogger } {
@@ -105,4 +110,49 @@ export async function connectError(client: pg.Client): Promise<Error & { code?: 
   }
   await client.end()
   throw new Error('the connection was accepted')
+}
+
+/** A started stand-in with one connected `pg` client and one postgres.js pool, both as `admin`. */
+export interface AdminSessions {
+  readonly cluster: DsqlLocalCluster
+  readonly client: pg.Client
+  readonly sql: postgres.Sql
+  /** Ends both sessions and stops the stand-in. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts a stand-in with `options` and opens an admin session through each driver: the setup that
+ * the SQL tests share.
+ *
+ * @example
+ * ```ts
+ * let s: AdminSessions
+ * beforeAll(async () => { s = await startWithAdminSessions({ logger }) })
+ * afterAll(() => s?.stop())
+ * ```
+ */
+export async function startWithAdminSessions(
+  options: DsqlLocalOptions = {},
+): Promise<AdminSessions> {
+  const cluster = await startDsqlLocal(options)
+  const signer = signerFor(cluster)
+  const client = pgClient(cluster, { password: () => signer.getDbConnectAdminAuthToken() })
+  const sql = postgresJs(cluster, { password: () => signer.getDbConnectAdminAuthToken() })
+  try {
+    await client.connect()
+  } catch (error) {
+    await cluster.stop()
+    throw error
+  }
+  return {
+    cluster,
+    client,
+    sql,
+    stop: async () => {
+      await client.end().catch(() => {})
+      await sql.end().catch(() => {})
+      await cluster.stop()
+    },
+  }
 }

@@ -1,10 +1,9 @@
 import type pg from 'pg'
 import type postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type DsqlLocalCluster, startDsqlLocal } from '../src/index.ts'
 import { dsqlRules } from '../src/sql/dsql-rules.ts'
 import { caseSetup, dialectCases, dialectSetup } from './dialect-cases.ts'
-import { captureLogger, pgClient, postgresJs, signerFor } from './helpers.ts'
+import { type AdminSessions, captureLogger, startWithAdminSessions } from './helpers.ts'
 
 /** The three ways a client sends a statement. */
 const paths = ['pg simple', 'pg extended', 'postgres.js'] as const
@@ -21,24 +20,17 @@ const testedElsewhere = new Set([
 ])
 
 describe("DSQL's SQL dialect", () => {
-  let cluster: DsqlLocalCluster
   let client: pg.Client
   let sql: postgres.Sql
   const log = captureLogger()
   let counter = 0
+  let sessions: AdminSessions | undefined
 
   beforeAll(async () => {
-    cluster = await startDsqlLocal({ logger: log.logger })
-    const signer = signerFor(cluster)
-    client = pgClient(cluster, { password: () => signer.getDbConnectAdminAuthToken() })
-    await client.connect()
-    sql = postgresJs(cluster, { password: () => signer.getDbConnectAdminAuthToken() })
+    sessions = await startWithAdminSessions({ logger: log.logger })
+    ;({ client, sql } = sessions)
   })
-  afterAll(async () => {
-    await client?.end()
-    await sql?.end()
-    await cluster?.stop()
-  })
+  afterAll(() => sessions?.stop())
 
   /** Runs one statement (or a multi-statement string, simple protocol only) through a path. */
   async function run(path: Path, text: string): Promise<unknown> {

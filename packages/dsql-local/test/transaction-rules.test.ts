@@ -2,7 +2,13 @@ import type pg from 'pg'
 import type postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DsqlLocalCluster, DsqlLocalError, startDsqlLocal } from '../src/index.ts'
-import { captureLogger, pgClient, postgresJs, signerFor } from './helpers.ts'
+import {
+  type AdminSessions,
+  captureLogger,
+  pgClient,
+  signerFor,
+  startWithAdminSessions,
+} from './helpers.ts'
 
 const multipleDdl = {
   code: '0A000',
@@ -15,23 +21,16 @@ const ddlAndDml = {
 const aborted = { code: '25P02' }
 
 describe("DSQL's transaction rules", () => {
-  let cluster: DsqlLocalCluster
   let client: pg.Client
   let sql: postgres.Sql
   let n = 0
+  let sessions: AdminSessions | undefined
 
   beforeAll(async () => {
-    cluster = await startDsqlLocal({ logger: captureLogger().logger })
-    const signer = signerFor(cluster)
-    client = pgClient(cluster, { password: () => signer.getDbConnectAdminAuthToken() })
-    await client.connect()
-    sql = postgresJs(cluster, { password: () => signer.getDbConnectAdminAuthToken() })
+    sessions = await startWithAdminSessions({ logger: captureLogger().logger })
+    ;({ client, sql } = sessions)
   })
-  afterAll(async () => {
-    await client?.end()
-    await sql?.end()
-    await cluster?.stop()
-  })
+  afterAll(() => sessions?.stop())
 
   const exists = async (table: string) =>
     (await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [table])).rows[0]?.e as boolean
