@@ -63,7 +63,9 @@ const loadAtStart = os.loadavg()[0] ?? 0
 const targets: BenchTarget[] = []
 const clients = new Map<string, pg.Client[]>()
 try {
-  progress('starting (a), (a2) and (b), three stand-ins in child processes, and (c), PostgreSQL with TLS')
+  progress(
+    'starting (a), (a2) and (b), three stand-ins in child processes, and (c), PostgreSQL with TLS',
+  )
   targets.push(
     ...(await settled([
       startStandInTarget({ id: 'a', label: 'stand-in, DSQL rules and limits', options: {} }),

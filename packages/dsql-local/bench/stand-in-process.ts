@@ -21,7 +21,10 @@ export interface StandInFailed {
 }
 
 const log = (message: string) => process.stderr.write(`stand-in: ${message}\n`)
-const options = JSON.parse(process.argv[2] ?? '{}') as Pick<DsqlLocalOptions, 'sqlDialect' | 'relaxRules'>
+const options = JSON.parse(process.argv[2] ?? '{}') as Pick<
+  DsqlLocalOptions,
+  'sqlDialect' | 'relaxRules'
+>
 
 let cluster: DsqlLocalCluster | undefined
 let stopping = false

@@ -1,14 +1,10 @@
 import type { DsqlLocalLogger } from '../logger.ts'
 import { backendForm } from '../sql/backend-form.ts'
-import {
-  checkStatement,
-  innerStatement,
-  type RuleHit,
-  type StatementCheck,
-} from '../sql/check-statement.ts'
+import type { RuleHit } from '../sql/check-statement.ts'
 import { dsqlRule } from '../sql/dsql-rules.ts'
 import { maskLiterals } from '../sql/dsql-syntax.ts'
 import { type ParsedStatement, parseSql } from '../sql/parse-sql.ts'
+import { SessionStatements } from '../sql/session-statements.ts'
 import { TransactionRules, type TransactionStep } from '../sql/transaction-rules.ts'
 import { cstring, type ErrorFields, typedMessage } from '../wire/pg-messages.ts'
 import { cstrings, parseMessage } from './protocol-fields.ts'
@@ -35,7 +31,6 @@ interface Prepared {
 
 const clientTypes = new Set(['Q', 'P', 'B', 'E', 'S', 'C'])
 const backendTypes = new Set(['C', 'I', 's', 'E', 'Z'])
-const unchecked: StatementCheck = { class: 'other', hit: undefined }
 
 /**
  * Applies DSQL's SQL dialect to one relayed session. Client `Query` and `Parse` messages are
@@ -61,14 +56,18 @@ export class StatementGate {
   /** Protocol-level prepared statements and portals. */
   readonly #statements = new Map<string, Prepared>()
   readonly #portals = new Map<string, Prepared>()
-  /** SQL-level `PREPARE name AS ...`: what `EXECUTE name` runs. */
-  readonly #sqlPrepared = new Map<string, TransactionStep>()
+  readonly #steps: SessionStatements
   /** A COMMIT failed in this extended-protocol batch: end the transaction after its `Sync`. */
   #rollbackAtSync = false
 
   constructor(options: StatementGateOptions) {
     this.#options = options
     this.#strict = options.dialect === 'dsql'
+    this.#steps = new SessionStatements((error, statement) =>
+      options.logger.error(
+        `could not check a ${statement.type} statement (passed on unchecked): ${String(error)}`,
+      ),
+    )
     this.#rules = new TransactionRules({
       relaxed: options.relaxed,
       ageLimitMs: options.ageLimitMs,
@@ -139,13 +138,13 @@ export class StatementGate {
     for (const statement of parsed.statements) {
       text += parsed.text.slice(from, statement.start)
       from = statement.end
-      const step = this.#stepOf(statement)
+      const step = this.#steps.stepOf(statement)
       const hit = this.#statementHit(statement) ?? this.#rules.admit(step, Date.now())
       if (hit === undefined) {
         const { sql: forwarded, tag } = backendForm(parsed, statement)
         text += forwarded
         expectations.push({ tag })
-        this.#ran(statement)
+        this.#steps.ran(statement)
         continue
       }
       const refusal = this.#refuse(hit, statement.type, parsed.text.slice(statement.start, from))
@@ -182,9 +181,9 @@ export class StatementGate {
     const { sql: forwarded, tag } = backendForm(parsed, statement)
     // PostgreSQL refuses to redefine an existing named statement (42P05) and keeps the old one.
     if (name === '' || !this.#statements.has(name)) {
-      this.#statements.set(name, { step: this.#stepOf(statement), tag })
+      this.#statements.set(name, { step: this.#steps.stepOf(statement), tag })
     }
-    this.#ran(statement)
+    this.#steps.ran(statement)
     // Most statements go to PostgreSQL as the client wrote them: no new message then.
     if (tag === undefined && parsed.text === sql) return message
     return parseMessage(name, forwarded, rest)
@@ -220,44 +219,9 @@ export class StatementGate {
     return Buffer.concat([message, typedMessage('Q', cstring('ROLLBACK'))])
   }
 
-  /** What a statement is for the transaction rules; `EXECUTE` is what it runs. */
-  #stepOf(statement: ParsedStatement): TransactionStep {
-    if (statement.type === 'ExecuteStmt') {
-      return this.#sqlPrepared.get(String(statement.node.name)) ?? { class: 'other' }
-    }
-    const { class: cls } = this.#check(statement)
-    return cls === 'transaction'
-      ? { class: cls, transactionKind: String(statement.node.kind) }
-      : { class: cls }
-  }
-
-  /** Follows SQL-level `PREPARE` and `DEALLOCATE` of a statement let through. */
-  #ran(statement: ParsedStatement): void {
-    const name = statement.node.name === undefined ? undefined : String(statement.node.name)
-    if (statement.type === 'PrepareStmt' && name !== undefined) {
-      const inner = innerStatement(statement.node.query)
-      if (inner) this.#sqlPrepared.set(name, this.#stepOf(inner))
-    } else if (statement.type === 'DeallocateStmt') {
-      if (name === undefined) this.#sqlPrepared.clear()
-      else this.#sqlPrepared.delete(name)
-    }
-  }
-
   #statementHit(statement: ParsedStatement): RuleHit | undefined {
-    const { hit } = this.#check(statement)
+    const { hit } = this.#steps.check(statement)
     return hit && !this.#options.relaxed.has(hit.rule) ? hit : undefined
-  }
-
-  /** {@link checkStatement}; a parse tree it cannot read is left to PostgreSQL (and logged). */
-  #check(statement: ParsedStatement): StatementCheck {
-    try {
-      return checkStatement(statement)
-    } catch (error) {
-      this.#options.logger.error(
-        `could not check a ${statement.type} statement (passed on unchecked): ${String(error)}`,
-      )
-      return unchecked
-    }
   }
 
   #tooComplex(kind: string, sql: string): string {

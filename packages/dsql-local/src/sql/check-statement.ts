@@ -1,4 +1,5 @@
-import { checkColumnType, typeBaseName, typeDisplayName } from './column-types.ts'
+import { constValue, defElems, walk } from './ast-nodes.ts'
+import { alterTableHit, cacheAllowed, createTableHit, typeHit } from './check-table-statement.ts'
 import type { AstNode, ParsedStatement } from './parse-sql.ts'
 
 /**
@@ -194,78 +195,6 @@ function transactionHit(node: AstNode): RuleHit | undefined {
   return undefined
 }
 
-function createTableHit(node: AstNode): RuleHit | undefined {
-  const relation = node.relation as AstNode | undefined
-  if (relation?.relpersistence === 't') return { rule: 'temporary-table' }
-  if (relation?.relpersistence === 'u') return { rule: 'unlogged-table' }
-  for (const element of (node.tableElts as AstNode[] | undefined) ?? []) {
-    const column = element.ColumnDef as AstNode | undefined
-    if (column === undefined) continue
-    const hit = typeHit(column.typeName as AstNode | undefined) ?? identityHit(column)
-    if (hit) return hit
-  }
-  return undefined
-}
-
-function typeHit(typeName: AstNode | undefined): RuleHit | undefined {
-  const verdict = checkColumnType(typeName)
-  return verdict.ok ? undefined : { rule: verdict.rule, name: verdict.name }
-}
-
-function identityHit(column: AstNode): RuleHit | undefined {
-  for (const constraint of constraints(column)) {
-    // Columns of CREATE TABLE ... OF / PARTITION OF carry no type of their own.
-    const typeName = column.typeName as AstNode | undefined
-    if (constraint.contype !== 'CONSTR_IDENTITY' || typeName === undefined) continue
-    if (!['int8', 'bigint'].includes(typeBaseName(typeName))) {
-      return { rule: 'identity-type', name: typeDisplayName(typeName) }
-    }
-    if (!cacheAllowed(constraint.options)) return { rule: 'identity-cache' }
-  }
-  return undefined
-}
-
-/** DSQL's sequence rule: an explicit `CACHE` of 1 or at least 65,536. */
-function cacheAllowed(options: unknown): boolean {
-  const cache = defElems(options).find((option) => option.defname === 'cache')
-  if (cache === undefined) return false
-  const value = Number(constValue(cache.arg))
-  return value === 1 || value >= 65536
-}
-
-function alterTableHit(node: AstNode, async: boolean): RuleHit | undefined {
-  if (node.objtype === 'OBJECT_TYPE') return { rule: 'alter-type' }
-  for (const wrapped of (node.cmds as AstNode[] | undefined) ?? []) {
-    const cmd = (wrapped.AlterTableCmd ?? {}) as AstNode
-    const def = cmd.def as AstNode | undefined
-    switch (cmd.subtype) {
-      case 'AT_AddColumn': {
-        const column = (def?.ColumnDef ?? {}) as AstNode
-        const hit = typeHit(column.typeName as AstNode | undefined)
-        if (hit) return hit
-        if (constraints(column).length > 0 || column.raw_default !== undefined) {
-          return { rule: 'alter-add-column' }
-        }
-        break
-      }
-      case 'AT_AlterColumnType':
-        return { rule: 'alter-column-type' }
-      case 'AT_AddConstraint': {
-        const constraint = (def?.Constraint ?? {}) as AstNode
-        const checkable = ['CONSTR_FOREIGN', 'CONSTR_CHECK'].includes(String(constraint.contype))
-        if (!checkable || !constraint.skip_validation) return { rule: 'alter-add-constraint' }
-        break
-      }
-      case 'AT_ValidateConstraint':
-        if (!async) return { rule: 'alter-validate-constraint' }
-        break
-      default:
-        break
-    }
-  }
-  return undefined
-}
-
 function functionHit(node: AstNode): RuleHit | undefined {
   const language = defElems(node.options).find((option) => option.defname === 'language')
   const name = String(constValue(language?.arg) ?? 'sql').toLowerCase()
@@ -299,39 +228,4 @@ function hasWrite(node: AstNode): boolean {
     if (dmlStatements.has(key)) found = true
   })
   return found
-}
-
-function walk(value: unknown, visit: (key: string, value: unknown) => void): void {
-  if (Array.isArray(value)) {
-    for (const item of value) walk(item, visit)
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [key, child] of Object.entries(value)) {
-      visit(key, child)
-      walk(child, visit)
-    }
-  }
-}
-
-function defElems(options: unknown): AstNode[] {
-  return ((options as AstNode[] | undefined) ?? []).map((o) => (o.DefElem ?? {}) as AstNode)
-}
-
-function constraints(column: AstNode): AstNode[] {
-  return ((column.constraints as AstNode[] | undefined) ?? []).map(
-    (c) => (c.Constraint ?? {}) as AstNode,
-  )
-}
-
-/** The value of an `A_Const`, `Integer`, `String` or `TypeCast` argument. */
-function constValue(arg: unknown): string | number | undefined {
-  const node = arg as AstNode | undefined
-  if (node === undefined) return undefined
-  const inner = (node.A_Const ?? node) as AstNode
-  const integer = (inner.Integer ?? inner.ival) as AstNode | undefined
-  if (integer !== undefined) return Number(integer.ival ?? 0)
-  const float = (inner.Float ?? inner.fval) as AstNode | undefined
-  if (float !== undefined) return Number(float.fval)
-  const string = (inner.String ?? inner.sval) as AstNode | undefined
-  if (string !== undefined) return String(string.sval)
-  return undefined
 }
