@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { DsqlSigner } from '@aws-sdk/dsql-signer'
+import pg from 'pg'
+import { afterEach, describe, expect, it } from 'vitest'
+
+const bin = path.join(import.meta.dirname, '..', 'bin', 'dsql-local.ts')
+const children: ChildProcess[] = []
+
+/** Runs the `dsql-local` command and resolves to the environment it printed once it is ready. */
+async function startCli(
+  args: string[],
+): Promise<{ child: ChildProcess; env: Record<string, string> }> {
+  const child = spawn(process.execPath, [bin, '--quiet', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.push(child)
+  let stdout = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready:')) resolve()
+    })
+    child.once('exit', (code) => reject(new Error(`dsql-local exited with ${code}`)))
+  })
+  await ready
+  const env = Object.fromEntries(
+    [...stdout.matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']),
+  )
+  return { child, env }
+}
+
+async function stopCli(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  const [code] = await exited
+  return code as number | null
+}
+
+afterEach(async () => {
+  await Promise.all(children.splice(0).map(stopCli))
+})
+
+describe('the dsql-local command', () => {
+  it('takes the SQL dialect options: --relax and --transaction-row-limit', async () => {
+    const { child, env } = await startCli(['--relax', 'truncate', '--transaction-row-limit', '3'])
+    const signer = new DsqlSigner({
+      hostname: env.CLUSTER_ENDPOINT ?? '',
+      region: env.REGION ?? '',
+      credentials: {
+        accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+      },
+    })
+    const client = new pg.Client({
+      host: env.DB_HOST,
+      port: Number(env.DB_PORT),
+      user: 'admin',
+      database: 'postgres',
+      password: () => signer.getDbConnectAdminAuthToken(),
+      ssl: {
+        ca: readFileSync(env.DB_SSL_ROOT_CERT ?? '', 'utf8'),
+        servername: env.CLUSTER_ENDPOINT,
+      },
+    })
+    await client.connect()
+    try {
+      await client.query('CREATE TABLE cli_t (id bigint PRIMARY KEY)')
+      await client.query('INSERT INTO cli_t SELECT g FROM generate_series(1, 3) g')
+      await client.query('TRUNCATE cli_t')
+      await expect(
+        client.query('INSERT INTO cli_t SELECT g FROM generate_series(1, 4) g'),
+      ).rejects.toMatchObject({
+        code: '54000',
+      })
+      await expect(client.query('CREATE INDEX ON cli_t (id)')).rejects.toMatchObject({
+        code: '0A000',
+      })
+    } finally {
+      await client.end()
+    }
+    expect(await stopCli(child)).toBe(0)
+  })
+
+  it('refuses an unknown rule id and a bad dialect, naming them, with exit code 2', async () => {
+    for (const args of [
+      ['--relax', 'truncat'],
+      ['--sql-dialect', 'mysql'],
+    ]) {
+      const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      children.push(child)
+      let stderr = ''
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+      })
+      const [code] = await once(child, 'exit')
+      expect(code).toBe(2)
+      expect(stderr).toMatch(
+        args[1] === 'truncat'
+          ? /unknown rule "truncat"/
+          : /sqlDialect must be "dsql" or "postgres", got "mysql"/,
+      )
+    }
+  })
+})
