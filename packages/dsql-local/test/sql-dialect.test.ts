@@ -79,6 +79,32 @@ describe("DSQL's SQL dialect", () => {
     })
   }
 
+  it('accepts every type of the allow-list, however it is spelled, and refuses others by name', async () => {
+    const n = ++counter
+    await client.query(`CREATE TABLE dia_all${n} (
+      id uuid PRIMARY KEY, a smallint, b int2, c integer, d int, e int4, f bigint, g int8, h real,
+      i float4, j double precision, k float8, l numeric(10, 2), m decimal, o dec, p char(3),
+      q character(2), r bpchar, s varchar(20), t character varying, u text, v bytea, w boolean,
+      x bool, y date, z time, aa time with time zone, ab timetz, ac timestamp, ad timestamptz,
+      ae timestamp with time zone, af interval, ag interval day, ah json, ai jsonb, aj float,
+      ak pg_catalog.text)`)
+    await client.query(`CREATE DOMAIN dia_dom${n} AS varchar(10)`)
+    await client.query(`CREATE TABLE dia_dt${n} (id uuid PRIMARY KEY, d dia_dom${n})`)
+    for (const [type, shown] of [
+      ['bit(3)', 'bit'],
+      ['pg_catalog.inet', 'inet'],
+      ['varchar(3)[]', 'character varying[]'],
+      ['"char"', '"char"'],
+      ['xml', 'xml'],
+      ['tsvector', 'tsvector'],
+    ]) {
+      await expect(
+        client.query(`CREATE TABLE dia_no${n} (id uuid PRIMARY KEY, c ${type})`),
+        type,
+      ).rejects.toMatchObject({ code: '0A000', message: `datatype ${shown} not supported` })
+    }
+  })
+
   it('logs each refused statement with its rule, string literals masked', async () => {
     const n = ++counter
     await runEach(dialectSetup, n)

@@ -18,7 +18,34 @@ const displayNames: Readonly<Record<string, string>> = {
 }
 
 /**
- * Types DSQL refuses as a column (or domain) type. Everything else PostgreSQL knows is either on
+ * DSQL's allow-list, as the parser names the types it rewrites to `pg_catalog.*` (`integer` →
+ * `pg_catalog.int4`, `varchar(n)` → `pg_catalog.varchar`, ...). Any other `pg_catalog` type is refused.
+ */
+const allowedCatalogTypes: ReadonlySet<string> = new Set([
+  'int2',
+  'int4',
+  'int8',
+  'float4',
+  'float8',
+  'numeric',
+  'bpchar',
+  'varchar',
+  'text',
+  'bytea',
+  'bool',
+  'date',
+  'time',
+  'timetz',
+  'timestamp',
+  'timestamptz',
+  'interval',
+  'uuid',
+  'json',
+  'jsonb',
+])
+
+/**
+ * Types DSQL refuses as a column (or domain) type, written without a schema. Everything else PostgreSQL knows is either on
  * DSQL's allow-list (smallint ... jsonb, see dsql-facts.md) or a domain, which DSQL accepts; a type
  * that exists nowhere is left to PostgreSQL's own `type "..." does not exist`.
  */
@@ -57,6 +84,11 @@ const refusedTypes: ReadonlySet<string> = new Set([
   'txid_snapshot',
   'jsonpath',
   'oid',
+  'refcursor',
+  'int2vector',
+  'oidvector',
+  'aclitem',
+  'pg_node_tree',
   'regclass',
   'regtype',
   'regproc',
@@ -106,7 +138,8 @@ export function typeDisplayName(typeName: AstNode): string {
 
 /**
  * Checks a column's or domain's type (a `TypeName` node) against DSQL's rules: no arrays, no
- * `serial`, nothing from the refused list.
+ * `serial`, no `pg_catalog` type outside the allow-list, nothing from the refused list (types
+ * written without a schema; others may be domains, which DSQL accepts).
  *
  * @example
  * ```ts
@@ -117,7 +150,13 @@ export function checkColumnType(typeName: AstNode | undefined): TypeVerdict {
   if (typeName === undefined) return { ok: true }
   const base = typeBaseName(typeName)
   if (serialTypes.has(base)) return { ok: false, rule: 'serial', name: base }
-  if (Array.isArray(typeName.arrayBounds) || refusedTypes.has(base)) {
+  const names = (typeName.names as { String?: { sval?: string } }[] | undefined) ?? []
+  const catalog = names.length === 2 && names[0]?.String?.sval === 'pg_catalog'
+  if (
+    Array.isArray(typeName.arrayBounds) ||
+    refusedTypes.has(base) ||
+    (catalog && !allowedCatalogTypes.has(base))
+  ) {
     return { ok: false, rule: 'column-type', name: typeDisplayName(typeName) }
   }
   return { ok: true }
