@@ -84,6 +84,7 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
     rows: limitOn('row-limit') ? config.transactionRowLimit : undefined,
     bytes: limitOn('size-limit') ? config.transactionSizeLimitBytes : undefined,
   }
+  const advisoryLocks = !limitOn('advisory-lock')
 
   try {
     await loadSqlParser()
@@ -117,7 +118,7 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
     })
 
     if (config.backendUrl !== undefined) {
-      backend = await connectUrlBackend(config.backendUrl, { limits, logger })
+      backend = await connectUrlBackend(config.backendUrl, { limits, advisoryLocks, logger })
     } else if (dataDir !== undefined) {
       await mkdir(dataDir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
         throw new DsqlLocalError(
@@ -132,6 +133,7 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
         throwaway: config.dataDir === undefined,
         maxConnections: config.backendMaxConnections,
         limits,
+        advisoryLocks,
         logger,
       })
       entry.watchdogPid = spawnWatchdog(entry, true)

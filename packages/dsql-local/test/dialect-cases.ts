@@ -276,6 +276,13 @@ export const dialectCases: readonly DialectCase[] = [
     allowed: 'ALTER TABLE ASYNC dia_t{n} VALIDATE CONSTRAINT dia_ck{n}',
   },
   {
+    rule: 'advisory-lock',
+    refused: 'SELECT pg_advisory_xact_lock(42)',
+    code: '42501',
+    message: 'permission denied for function pg_advisory_xact_lock',
+    allowed: undefined,
+  },
+  {
     rule: 'drop-primary-key-column',
     refused: 'ALTER TABLE dia_t{n} DROP COLUMN b, DROP COLUMN id',
     code: '0A000',

@@ -15,7 +15,11 @@ import { setupDatabase } from './setup-database.ts'
  */
 export async function connectUrlBackend(
   url: string,
-  options: { readonly limits: TransactionLimits; readonly logger: DsqlLocalLogger },
+  options: {
+    readonly limits: TransactionLimits
+    readonly advisoryLocks: boolean
+    readonly logger: DsqlLocalLogger
+  },
 ): Promise<Backend> {
   const { logger } = options
   let parsed: URL
@@ -34,7 +38,11 @@ export async function connectUrlBackend(
   const control = new pg.Pool({ connectionString: url, max: 4 })
   control.on('error', (error) => logger.error(`control connection: ${error.message}`))
   try {
-    await setupDatabase(control, { database, limits: options.limits })
+    await setupDatabase(control, {
+      database,
+      limits: options.limits,
+      advisoryLocks: options.advisoryLocks,
+    })
   } catch (error) {
     await control.end().catch(() => {})
     throw new DsqlLocalError(

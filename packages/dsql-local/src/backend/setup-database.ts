@@ -16,7 +16,8 @@ export interface SqlRunner {
  * - procedures `sys.aws_iam_grant` / `sys.aws_iam_revoke`, which the TLS front calls in place of
  *   `AWS IAM GRANT` / `AWS IAM REVOKE`; they refuse any session user but `admin`;
  * - an event trigger that refuses `CREATE EXTENSION` (PostgreSQL would allow trusted ones);
- * - DSQL's transaction row and size limits (see {@link limitTriggersSql}).
+ * - DSQL's transaction row and size limits (see {@link limitTriggersSql});
+ * - no advisory locks (`pg_advisory_*` revoked from PUBLIC), unless `advisoryLocks`.
  */
 const setupSql = `
 DO $$
@@ -111,6 +112,21 @@ export interface SetupOptions {
   readonly database: string
   /** The transaction limits to enforce; a restart with other values replaces the previous ones. */
   readonly limits: TransactionLimits
+  /** Whether `pg_advisory_*` may be called (DSQL has no advisory locks: default off). */
+  readonly advisoryLocks?: boolean
+}
+
+/** Takes PostgreSQL's advisory-lock functions from every role but superusers, or gives them back. */
+function advisoryLocksSql(allowed: boolean): string {
+  return `DO $$
+DECLARE
+  f regprocedure;
+BEGIN
+  FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+    WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE '%advisory%' LOOP
+    EXECUTE format('${allowed ? 'GRANT' : 'REVOKE'} EXECUTE ON FUNCTION %s ${allowed ? 'TO' : 'FROM'} PUBLIC', f);
+  END LOOP;
+END $$;`
 }
 
 /**
@@ -127,6 +143,7 @@ export async function setupDatabase(runner: SqlRunner, options: SetupOptions): P
   await runner.query(asyncJobsSql)
   await runner.query(checkedDdlSql)
   await runner.query(limitTriggersSql(options.limits))
+  await runner.query(advisoryLocksSql(options.advisoryLocks ?? false))
 }
 
 /**

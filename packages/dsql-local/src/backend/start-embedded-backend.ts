@@ -22,6 +22,8 @@ export interface EmbeddedBackendOptions {
   readonly maxConnections: number
   /** DSQL's transaction limits, enforced inside PostgreSQL. */
   readonly limits: TransactionLimits
+  /** Whether `pg_advisory_*` may be called (DSQL has none). */
+  readonly advisoryLocks: boolean
   readonly logger: DsqlLocalLogger
 }
 
@@ -140,7 +142,11 @@ export async function startEmbeddedBackend(options: EmbeddedBackendOptions): Pro
   })
   control.on('error', (error) => options.logger.error(`control connection: ${error.message}`))
   try {
-    await setupDatabase(control, { database: 'postgres', limits: options.limits })
+    await setupDatabase(control, {
+      database: 'postgres',
+      limits: options.limits,
+      advisoryLocks: options.advisoryLocks,
+    })
   } catch (error) {
     await control.end()
     await stopPostmaster()

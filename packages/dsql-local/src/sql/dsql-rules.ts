@@ -99,6 +99,9 @@ export const dsqlRules = Object.freeze([
     'unsupported ALTER TABLE VALIDATE CONSTRAINT statement',
   ),
   // Other objects
+  // DSQL has no advisory locks. The backend revokes them (`backend/setup-database.ts`), so this is
+  // PostgreSQL's own text; DSQL's answer is not recorded (it may say the function does not exist).
+  rule('advisory-lock', '42501', 'permission denied for function {}', 'dsql-local', 'medium'),
   // Checked by the backend (`backend/checked-ddl-sql.ts`): it needs the catalog.
   rule('drop-primary-key-column', '0A000', 'cannot drop primary key column {}'),
   rule('rename-object', '0A000', 'unsupported object in RENAME statement'),
