@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -85,6 +86,8 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
     bytes: limitOn('size-limit') ? config.transactionSizeLimitBytes : undefined,
   }
   const advisoryLocks = !limitOn('advisory-lock')
+  // Known to the relay and the backend only: guards the stand-in's own functions in `sys`.
+  const internalKey = randomBytes(18).toString('base64url')
 
   try {
     await loadSqlParser()
@@ -105,6 +108,7 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
       principals: new Map(config.principals.map((principal) => [principal.accessKeyId, principal])),
       certPem: tls.certPem,
       keyPem: tls.keyPem,
+      internalKey,
     })
     // Listen first: a port in use should fail before PostgreSQL spends a second starting.
     const port = await frontServer.listen(config.port).catch((error: NodeJS.ErrnoException) => {
@@ -118,7 +122,12 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
     })
 
     if (config.backendUrl !== undefined) {
-      backend = await connectUrlBackend(config.backendUrl, { limits, advisoryLocks, logger })
+      backend = await connectUrlBackend(config.backendUrl, {
+        limits,
+        advisoryLocks,
+        internalKey,
+        logger,
+      })
     } else if (dataDir !== undefined) {
       await mkdir(dataDir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
         throw new DsqlLocalError(
@@ -134,6 +143,7 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
         maxConnections: config.backendMaxConnections,
         limits,
         advisoryLocks,
+        internalKey,
         logger,
       })
       entry.watchdogPid = spawnWatchdog(entry, true)

@@ -17,17 +17,24 @@ async function startCli(
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   children.push(child)
+  // stdout (the environment) and stderr (the ready line) are separate pipes: wait for both.
   let stdout = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString()
-  })
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready:')) resolve()
+  let stderr = ''
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (stderr.includes('ready:') && /^export AWS_SECRET_ACCESS_KEY='[^']*'$/m.test(stdout))
+        resolve()
+    }
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      check()
     })
-    child.once('exit', (code) => reject(new Error(`dsql-local exited with ${code}`)))
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      check()
+    })
+    child.once('exit', (code) => reject(new Error(`dsql-local exited with ${code}: ${stderr}`)))
   })
-  await ready
   const env = Object.fromEntries(
     [...stdout.matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']),
   )

@@ -134,6 +134,20 @@ describe('the SQL gate under unusual input', () => {
     expect(copied).toBe('1\n')
   })
 
+  it("refuses a client's own call of the stand-in's functions in sys, which would run DDL past the rules", async () => {
+    for (const text of [
+      `SELECT sys.create_index_async('guess', 'TRUNCATE g_t', 'g_t')`,
+      `SELECT sys.validate_constraint_async(NULL, 'TRUNCATE g_t')`,
+      `CALL sys.drop_columns_checked('', 'TRUNCATE g_t', 'g_t', ARRAY['a'])`,
+    ]) {
+      await expect(client.query(text), text).rejects.toMatchObject({ code: '42501' })
+    }
+    await expect(client.query('SELECT * FROM sys.internal_key')).rejects.toMatchObject({
+      code: '42501',
+    })
+    expect(await rows()).toBe(5)
+  })
+
   it('refuses text too deep for its parser instead of passing it on unchecked', async () => {
     const deep = `SELECT ${Array.from({ length: 12_000 }, () => '1').join('+')}`
     await expect(client.query(`TRUNCATE g_t; COMMIT; ${deep}`)).rejects.toMatchObject({

@@ -2,10 +2,11 @@
  * Idempotent setup SQL for DSQL's asynchronous jobs, run by the stand-in's bootstrap role:
  * - `sys.jobs` with DSQL's columns (`job_id, status, details, job_type, class_id, object_id,
  *   object_name, start_time, update_time`), readable by every role;
- * - `sys.create_index_async(ddl, table)` and `sys.validate_constraint_async(ddl)`, which the relay
+ * - `sys.create_index_async(key, ddl, table)` and `sys.validate_constraint_async(key, ddl)`, which the relay
  *   calls in place of `CREATE INDEX ASYNC` / `ALTER TABLE ASYNC ... VALIDATE CONSTRAINT`: they run
  *   the statement at once, as the calling role, and record a `completed` job whose 26-character
- *   lowercase base32 id they return (DSQL answers one `job_id` row);
+ *   lowercase base32 id they return (DSQL answers one `job_id` row); `key` is the relay's
+ *   (see `internal-key-sql.ts`);
  * - `CALL sys.wait_for_job(id)`: returns at once for a known id (every job here is already done);
  *   anything else is refused with `22P02`. It is a procedure, so `SELECT sys.wait_for_job(...)`
  *   fails with PostgreSQL's own `42809`, as on DSQL.
@@ -41,13 +42,14 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION sys.create_index_async(ddl text, table_name text) RETURNS text
+CREATE OR REPLACE FUNCTION sys.create_index_async(key text, ddl text, table_name text) RETURNS text
 LANGUAGE plpgsql
 AS $fn$
 DECLARE
   before oid[];
   created oid;
 BEGIN
+  PERFORM sys.check_internal_key(key);
   before := ARRAY(SELECT indexrelid FROM pg_catalog.pg_index WHERE indrelid = table_name::regclass);
   EXECUTE ddl;
   SELECT indexrelid INTO created FROM pg_catalog.pg_index
@@ -57,10 +59,11 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION sys.validate_constraint_async(ddl text) RETURNS text
+CREATE OR REPLACE FUNCTION sys.validate_constraint_async(key text, ddl text) RETURNS text
 LANGUAGE plpgsql
 AS $fn$
 BEGIN
+  PERFORM sys.check_internal_key(key);
   EXECUTE ddl;
   RETURN sys.record_job('VALIDATE_CONSTRAINT', NULL, NULL, NULL);
 END

@@ -4,18 +4,19 @@ const dropPrimaryKeyColumn = dsqlRule('drop-primary-key-column')
 
 /**
  * Idempotent setup SQL for DDL that DSQL refuses depending on the catalog, which the relay cannot
- * see: `sys.drop_columns_checked(ddl, table, columns)` is what the relay calls (as `CALL`, so no row
+ * see: `sys.drop_columns_checked(key, ddl, table, columns)` is what the relay calls (as `CALL`, so no row
  * comes back; the command tag is put right by the relay) in place of an `ALTER TABLE ... DROP COLUMN`.
  * It refuses to drop a primary-key column, with DSQL's text, and otherwise runs the statement as the
  * calling role.
  */
 export const checkedDdlSql = `
-CREATE OR REPLACE PROCEDURE sys.drop_columns_checked(ddl text, table_name text, columns text[])
+CREATE OR REPLACE PROCEDURE sys.drop_columns_checked(key text, ddl text, table_name text, columns text[])
 LANGUAGE plpgsql
 AS $fn$
 DECLARE
   dropped text;
 BEGIN
+  PERFORM sys.check_internal_key(key);
   FOREACH dropped IN ARRAY columns LOOP
     IF EXISTS (
       SELECT 1 FROM pg_catalog.pg_index i

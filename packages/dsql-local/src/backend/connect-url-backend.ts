@@ -18,6 +18,7 @@ export async function connectUrlBackend(
   options: {
     readonly limits: TransactionLimits
     readonly advisoryLocks: boolean
+    readonly internalKey: string
     readonly logger: DsqlLocalLogger
   },
 ): Promise<Backend> {
@@ -42,6 +43,7 @@ export async function connectUrlBackend(
       database,
       limits: options.limits,
       advisoryLocks: options.advisoryLocks,
+      internalKey: options.internalKey,
     })
   } catch (error) {
     await control.end().catch(() => {})

@@ -1,5 +1,6 @@
 import { asyncJobsSql } from './async-jobs-sql.ts'
 import { checkedDdlSql } from './checked-ddl-sql.ts'
+import { internalKeySql } from './internal-key-sql.ts'
 import { limitTriggersSql, type TransactionLimits } from './limit-triggers.ts'
 
 /** The few methods of a `pg` client or pool that setting up the database needs. */
@@ -114,6 +115,8 @@ export interface SetupOptions {
   readonly limits: TransactionLimits
   /** Whether `pg_advisory_*` may be called (DSQL has no advisory locks: default off). */
   readonly advisoryLocks?: boolean
+  /** The relay's key to the stand-in's own functions in `sys` (see {@link internalKeySql}). */
+  readonly internalKey: string
 }
 
 /** Takes PostgreSQL's advisory-lock functions from every role but superusers, or gives them back. */
@@ -140,6 +143,7 @@ END $$;`
 export async function setupDatabase(runner: SqlRunner, options: SetupOptions): Promise<void> {
   const quoted = `"${options.database.replaceAll('"', '""')}"`
   await runner.query(setupSql.replace(':database', quoted))
+  await runner.query(internalKeySql(options.internalKey))
   await runner.query(asyncJobsSql)
   await runner.query(checkedDdlSql)
   await runner.query(limitTriggersSql(options.limits))

@@ -24,6 +24,8 @@ export interface EmbeddedBackendOptions {
   readonly limits: TransactionLimits
   /** Whether `pg_advisory_*` may be called (DSQL has none). */
   readonly advisoryLocks: boolean
+  /** The relay's key to the stand-in's own functions in `sys`. */
+  readonly internalKey: string
   readonly logger: DsqlLocalLogger
 }
 
@@ -146,6 +148,7 @@ export async function startEmbeddedBackend(options: EmbeddedBackendOptions): Pro
       database: 'postgres',
       limits: options.limits,
       advisoryLocks: options.advisoryLocks,
+      internalKey: options.internalKey,
     })
   } catch (error) {
     await control.end()

@@ -37,6 +37,8 @@ export interface TlsFrontConfig {
   readonly sqlDialect: 'dsql' | 'postgres'
   readonly relaxRules: ReadonlySet<string>
   readonly transactionAgeLimitMs: number
+  /** The key the relay passes to the stand-in's own functions in `sys` (see `backend/internal-key-sql.ts`). */
+  readonly internalKey: string
   /** Largest protocol message a client may send in a session; a larger one closes it. */
   readonly maxMessageBytes: number
   readonly logger: DsqlLocalLogger
@@ -197,6 +199,7 @@ export class TlsFront {
           dialect: config.sqlDialect,
           relaxed: config.relaxRules,
           ageLimitMs: config.transactionAgeLimitMs,
+          internalKey: config.internalKey,
           logger: config.logger,
           who: shown(user),
         }),

@@ -18,6 +18,8 @@ export interface StatementGateOptions {
   /** Rule ids switched off. */
   readonly relaxed: ReadonlySet<string>
   readonly ageLimitMs: number
+  /** Proves to the stand-in's own functions in `sys` that the relay calls them. */
+  readonly internalKey: string
   readonly logger: DsqlLocalLogger
   /** Who the session is, for the log (already quoted). */
   readonly who: string
@@ -43,7 +45,7 @@ const backendTypes = new Set(['C', 'I', 's', 'E', 'Z'])
  *
  * @example
  * ```ts
- * const gate = new StatementGate({ dialect: 'dsql', relaxed: new Set(), ageLimitMs: 300_000, logger, who: '"admin"' })
+ * const gate = new StatementGate({ dialect: 'dsql', relaxed: new Set(), ageLimitMs: 300_000, internalKey, logger, who: '"admin"' })
  * backend.write(gate.fromClient(wholeQueryMessage))
  * client.write(gate.fromBackend(wholeCommandComplete))
  * ```
@@ -88,7 +90,10 @@ export class StatementGate {
   fromClient(message: Buffer): Buffer {
     const type = String.fromCharCode(message[0] ?? 0)
     const body = message.subarray(5)
-    if (!this.#strict) return type === 'Q' || type === 'P' ? translateOnly(message) : message
+    if (!this.#strict)
+      return type === 'Q' || type === 'P'
+        ? translateOnly(message, this.#options.internalKey)
+        : message
     switch (type) {
       case 'Q':
         return this.#query(message, body)
@@ -141,7 +146,7 @@ export class StatementGate {
       const step = this.#steps.stepOf(statement)
       const hit = this.#statementHit(statement) ?? this.#rules.admit(step, Date.now())
       if (hit === undefined) {
-        const { sql: forwarded, tag } = backendForm(parsed, statement)
+        const { sql: forwarded, tag } = backendForm(parsed, statement, this.#options.internalKey)
         text += forwarded
         expectations.push({ tag })
         this.#steps.ran(statement)
@@ -178,7 +183,7 @@ export class StatementGate {
     if (statement === undefined) return failed(parsed.text)
     const hit = this.#statementHit(statement)
     if (hit) return failed(this.#refuse(hit, statement.type, sql))
-    const { sql: forwarded, tag } = backendForm(parsed, statement)
+    const { sql: forwarded, tag } = backendForm(parsed, statement, this.#options.internalKey)
     // PostgreSQL refuses to redefine an existing named statement (42P05) and keeps the old one.
     if (name === '' || !this.#statements.has(name)) {
       this.#statements.set(name, { step: this.#steps.stepOf(statement), tag })

@@ -6,14 +6,15 @@ import { cstrings, parseMessage } from './protocol-fields.ts'
 /**
  * The `postgres` dialect's handling of a whole `Query` or `Parse` message: nothing is checked, only
  * DSQL-only syntax (`CREATE INDEX ASYNC`, `ALTER TABLE ASYNC`, `AWS IAM GRANT`) is translated so that
- * it still works. Messages without such words pass as they are.
+ * it still works. Messages without such words pass as they are. `internalKey` is passed to the
+ * stand-in's functions that do the work.
  *
  * @example
  * ```ts
- * backend.write(translateOnly(queryMessage))
+ * backend.write(translateOnly(queryMessage, internalKey))
  * ```
  */
-export function translateOnly(message: Buffer): Buffer {
+export function translateOnly(message: Buffer, internalKey: string): Buffer {
   if (!/async|iam/i.test(message.toString('latin1'))) return message
   const body = message.subarray(5)
   if (message[0] === 0x51 /* Q */) {
@@ -21,7 +22,8 @@ export function translateOnly(message: Buffer): Buffer {
     let text = ''
     let from = 0
     for (const statement of parsed.statements) {
-      text += parsed.text.slice(from, statement.start) + backendForm(parsed, statement).sql
+      text +=
+        parsed.text.slice(from, statement.start) + backendForm(parsed, statement, internalKey).sql
       from = statement.end
     }
     return typedMessage('Q', cstring(text + parsed.text.slice(from)))
@@ -30,5 +32,5 @@ export function translateOnly(message: Buffer): Buffer {
   const parsed = parseSql(sql)
   const statement = parsed.statements.length === 1 ? parsed.statements[0] : undefined
   if (statement === undefined) return parseMessage(name, parsed.text, rest)
-  return parseMessage(name, backendForm(parsed, statement).sql, rest)
+  return parseMessage(name, backendForm(parsed, statement, internalKey).sql, rest)
 }

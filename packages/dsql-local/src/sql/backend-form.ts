@@ -12,26 +12,32 @@ export interface BackendForm {
  * the stand-in's function that does the work and answers DSQL's `job_id` row
  * (`CREATE INDEX ASYNC` → `sys.create_index_async`, `ALTER TABLE ASYNC ... VALIDATE CONSTRAINT` →
  * `sys.validate_constraint_async`); and `ALTER TABLE ... DROP COLUMN` → `sys.drop_columns_checked`,
- * which refuses primary-key columns as DSQL does. `AWS IAM GRANT` was already turned into a `CALL` by the parser step.
+ * which refuses primary-key columns as DSQL does. Each takes `internalKey` first: without it they
+ * refuse to run, so a client cannot call them to get past the rules. `AWS IAM GRANT` was already turned into a `CALL` by the parser step.
  *
  * @example
  * ```ts
- * backendForm(parsed, parsed.statements[0]!) // { sql: 'SELECT sys.create_index_async(...) AS job_id', tag: 'CREATE INDEX' }
+ * backendForm(parsed, parsed.statements[0]!, internalKey) // { sql: 'SELECT sys.create_index_async(...) AS job_id', tag: 'CREATE INDEX' }
  * ```
  */
-export function backendForm(parsed: ParsedSql, statement: ParsedStatement): BackendForm {
+export function backendForm(
+  parsed: ParsedSql,
+  statement: ParsedStatement,
+  internalKey: string,
+): BackendForm {
   const sql = parsed.text.slice(statement.start, statement.end)
+  const key = dollarQuote(internalKey)
   if (statement.syntax === 'index-async') {
     const relation = (statement.node.relation ?? {}) as { schemaname?: string; relname?: string }
     const table = [relation.schemaname, relation.relname].filter(Boolean).map(quoteIdent).join('.')
     return {
-      sql: `SELECT sys.create_index_async(${dollarQuote(sql)}, ${dollarQuote(table)}) AS job_id`,
+      sql: `SELECT sys.create_index_async(${key}, ${dollarQuote(sql)}, ${dollarQuote(table)}) AS job_id`,
       tag: 'CREATE INDEX',
     }
   }
   if (statement.syntax === 'alter-table-async') {
     return {
-      sql: `SELECT sys.validate_constraint_async(${dollarQuote(sql)}) AS job_id`,
+      sql: `SELECT sys.validate_constraint_async(${key}, ${dollarQuote(sql)}) AS job_id`,
       tag: 'ALTER TABLE',
     }
   }
@@ -41,7 +47,7 @@ export function backendForm(parsed: ParsedSql, statement: ParsedStatement): Back
     const table = [relation.schemaname, relation.relname].filter(Boolean).map(quoteIdent).join('.')
     const columns = `ARRAY[${dropped.map(dollarQuote).join(', ')}]::text[]`
     return {
-      sql: `CALL sys.drop_columns_checked(${dollarQuote(sql)}, ${dollarQuote(table)}, ${columns})`,
+      sql: `CALL sys.drop_columns_checked(${key}, ${dollarQuote(sql)}, ${dollarQuote(table)}, ${columns})`,
       tag: 'ALTER TABLE',
     }
   }
