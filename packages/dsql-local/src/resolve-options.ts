@@ -4,7 +4,7 @@ import type { LocalPrincipal } from './auth/local-principal.ts'
 import type { DsqlLocalOptions } from './dsql-local-options.ts'
 import { DsqlLocalError } from './errors.ts'
 import { type DsqlLocalLogger, stderrLogger } from './logger.ts'
-import { ruleIds } from './sql/dsql-rules.ts'
+import { fixedRuleIds, ruleIds } from './sql/dsql-rules.ts'
 
 /** {@link DsqlLocalOptions} with every default applied and every value checked. */
 export interface ResolvedOptions {
@@ -96,6 +96,12 @@ export function resolveOptions(options: DsqlLocalOptions): ResolvedOptions {
     throw invalid(`sqlDialect must be "dsql" or "postgres", got ${JSON.stringify(sqlDialect)}`)
   }
   const relaxRules = new Set(options.relaxRules ?? [])
+  const fixed = [...relaxRules].filter((id) => fixedRuleIds.has(id))
+  if (fixed.length > 0) {
+    throw invalid(
+      `relaxRules: ${fixed.map((id) => JSON.stringify(id)).join(', ')} cannot be switched off (the backend or the parser needs it)`,
+    )
+  }
   const unknownRules = [...relaxRules].filter((id) => !ruleIds.has(id))
   if (unknownRules.length > 0) {
     throw invalid(

@@ -166,5 +166,7 @@ describe('transaction age limit and relaxed rules', () => {
     expect(error).toBeInstanceOf(DsqlLocalError)
     expect((error as DsqlLocalError).code).toBe('INVALID_OPTIONS')
     expect((error as Error).message).toMatch(/unknown rule "truncat".*truncate/)
+    const fixed = await startDsqlLocal({ relaxRules: ['too-complex'] }).catch((e: unknown) => e)
+    expect((fixed as Error).message).toMatch(/"too-complex" cannot be switched off/)
   })
 })

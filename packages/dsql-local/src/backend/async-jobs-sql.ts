@@ -26,13 +26,14 @@ CREATE TABLE IF NOT EXISTS sys.jobs (
 REVOKE ALL ON sys.jobs FROM PUBLIC;
 GRANT SELECT ON sys.jobs TO PUBLIC;
 
-CREATE OR REPLACE FUNCTION sys.record_job(job_type text, class_id oid, object_id oid, object_name text)
+CREATE OR REPLACE FUNCTION sys.record_job(key text, job_type text, class_id oid, object_id oid, object_name text)
 RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   id text := '';
 BEGIN
+  PERFORM sys.check_internal_key(key);
   FOR i IN 1..26 LOOP
     id := id || substr('abcdefghijklmnopqrstuvwxyz234567', 1 + floor(random() * 32)::int, 1);
   END LOOP;
@@ -54,7 +55,7 @@ BEGIN
   EXECUTE ddl;
   SELECT indexrelid INTO created FROM pg_catalog.pg_index
   WHERE indrelid = table_name::regclass AND indexrelid <> ALL (before);
-  RETURN sys.record_job('INDEX_BUILD', 'pg_catalog.pg_class'::regclass, created,
+  RETURN sys.record_job(key, 'INDEX_BUILD', 'pg_catalog.pg_class'::regclass, created,
     (SELECT relname FROM pg_catalog.pg_class WHERE oid = created));
 END
 $fn$;
@@ -65,7 +66,7 @@ AS $fn$
 BEGIN
   PERFORM sys.check_internal_key(key);
   EXECUTE ddl;
-  RETURN sys.record_job('VALIDATE_CONSTRAINT', NULL, NULL, NULL);
+  RETURN sys.record_job(key, 'VALIDATE_CONSTRAINT', NULL, NULL, NULL);
 END
 $fn$;
 
@@ -79,5 +80,5 @@ BEGIN
   END IF;
 END
 $fn$;
-GRANT EXECUTE ON FUNCTION sys.record_job(text, oid, oid, text) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION sys.record_job(text, text, oid, oid, text) TO PUBLIC;
 `

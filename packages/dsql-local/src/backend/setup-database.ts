@@ -1,3 +1,4 @@
+import { dsqlRule } from '../sql/dsql-rules.ts'
 import { asyncJobsSql } from './async-jobs-sql.ts'
 import { checkedDdlSql } from './checked-ddl-sql.ts'
 import { internalKeySql } from './internal-key-sql.ts'
@@ -20,6 +21,9 @@ export interface SqlRunner {
  * - DSQL's transaction row and size limits (see {@link limitTriggersSql});
  * - no advisory locks (`pg_advisory_*` revoked from PUBLIC), unless `advisoryLocks`.
  */
+/** The backend refuses extensions with DSQL's text, also when the SQL gate is off. */
+const createExtension = dsqlRule('create-extension')
+
 const setupSql = `
 DO $$
 BEGIN
@@ -91,7 +95,7 @@ CREATE OR REPLACE FUNCTION sys.refuse_extensions() RETURNS event_trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-  RAISE EXCEPTION 'extensions are not supported' USING ERRCODE = '0A000';
+  RAISE EXCEPTION '${createExtension.message}' USING ERRCODE = '${createExtension.code}';
 END
 $fn$;
 DO $$

@@ -146,7 +146,7 @@ export class StatementGate {
       const step = this.#steps.stepOf(statement)
       const hit = this.#statementHit(statement) ?? this.#rules.admit(step, Date.now())
       if (hit === undefined) {
-        const { sql: forwarded, tag } = backendForm(parsed, statement, this.#options.internalKey)
+        const { sql: forwarded, tag } = backendForm(parsed, statement, this.#options)
         text += forwarded
         expectations.push({ tag })
         this.#steps.ran(statement)
@@ -183,7 +183,7 @@ export class StatementGate {
     if (statement === undefined) return failed(parsed.text)
     const hit = this.#statementHit(statement)
     if (hit) return failed(this.#refuse(hit, statement.type, sql))
-    const { sql: forwarded, tag } = backendForm(parsed, statement, this.#options.internalKey)
+    const { sql: forwarded, tag } = backendForm(parsed, statement, this.#options)
     // PostgreSQL refuses to redefine an existing named statement (42P05) and keeps the old one.
     if (name === '' || !this.#statements.has(name)) {
       this.#statements.set(name, { step: this.#steps.stepOf(statement), tag })

@@ -1,5 +1,5 @@
 import { backendForm } from '../sql/backend-form.ts'
-import { parseSql } from '../sql/parse-sql.ts'
+import { type ParsedSql, type ParsedStatement, parseSql } from '../sql/parse-sql.ts'
 import { cstring, typedMessage } from '../wire/pg-messages.ts'
 import { cstrings, parseMessage } from './protocol-fields.ts'
 
@@ -22,8 +22,7 @@ export function translateOnly(message: Buffer, internalKey: string): Buffer {
     let text = ''
     let from = 0
     for (const statement of parsed.statements) {
-      text +=
-        parsed.text.slice(from, statement.start) + backendForm(parsed, statement, internalKey).sql
+      text += parsed.text.slice(from, statement.start) + translated(parsed, statement, internalKey)
       from = statement.end
     }
     return typedMessage('Q', cstring(text + parsed.text.slice(from)))
@@ -32,5 +31,12 @@ export function translateOnly(message: Buffer, internalKey: string): Buffer {
   const parsed = parseSql(sql)
   const statement = parsed.statements.length === 1 ? parsed.statements[0] : undefined
   if (statement === undefined) return parseMessage(name, parsed.text, rest)
-  return parseMessage(name, backendForm(parsed, statement, internalKey).sql, rest)
+  return parseMessage(name, translated(parsed, statement, internalKey), rest)
+}
+
+/** The statement itself, or its backend form when it is written in DSQL-only syntax. */
+function translated(parsed: ParsedSql, statement: ParsedStatement, internalKey: string): string {
+  return statement.syntax === undefined
+    ? parsed.text.slice(statement.start, statement.end)
+    : backendForm(parsed, statement, { internalKey, relaxed: new Set() }).sql
 }

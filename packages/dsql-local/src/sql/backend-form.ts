@@ -12,21 +12,21 @@ export interface BackendForm {
  * the stand-in's function that does the work and answers DSQL's `job_id` row
  * (`CREATE INDEX ASYNC` → `sys.create_index_async`, `ALTER TABLE ASYNC ... VALIDATE CONSTRAINT` →
  * `sys.validate_constraint_async`); and `ALTER TABLE ... DROP COLUMN` → `sys.drop_columns_checked`,
- * which refuses primary-key columns as DSQL does. Each takes `internalKey` first: without it they
+ * which refuses primary-key columns as DSQL does (unless that rule is relaxed). Each takes `internalKey` first: without it they
  * refuse to run, so a client cannot call them to get past the rules. `AWS IAM GRANT` was already turned into a `CALL` by the parser step.
  *
  * @example
  * ```ts
- * backendForm(parsed, parsed.statements[0]!, internalKey) // { sql: 'SELECT sys.create_index_async(...) AS job_id', tag: 'CREATE INDEX' }
+ * backendForm(parsed, parsed.statements[0]!, { internalKey, relaxed: new Set() }) // { sql: 'SELECT sys.create_index_async(...) AS job_id', tag: 'CREATE INDEX' }
  * ```
  */
 export function backendForm(
   parsed: ParsedSql,
   statement: ParsedStatement,
-  internalKey: string,
+  options: { readonly internalKey: string; readonly relaxed: ReadonlySet<string> },
 ): BackendForm {
   const sql = parsed.text.slice(statement.start, statement.end)
-  const key = dollarQuote(internalKey)
+  const key = dollarQuote(options.internalKey)
   if (statement.syntax === 'index-async') {
     const relation = (statement.node.relation ?? {}) as { schemaname?: string; relname?: string }
     const table = [relation.schemaname, relation.relname].filter(Boolean).map(quoteIdent).join('.')
@@ -41,7 +41,7 @@ export function backendForm(
       tag: 'ALTER TABLE',
     }
   }
-  const dropped = droppedColumns(statement)
+  const dropped = options.relaxed.has('drop-primary-key-column') ? [] : droppedColumns(statement)
   if (dropped.length > 0) {
     const relation = (statement.node.relation ?? {}) as { schemaname?: string; relname?: string }
     const table = [relation.schemaname, relation.relname].filter(Boolean).map(quoteIdent).join('.')

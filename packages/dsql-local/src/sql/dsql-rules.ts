@@ -117,6 +117,13 @@ export const dsqlRules = Object.freeze([
   ),
 ])
 
+/**
+ * Rules `relaxRules` cannot switch off: `create-extension` is also the backend's own defence (an
+ * event trigger: PostgreSQL would let `admin` install trusted extensions), `too-complex` guards
+ * statements the parser could not read.
+ */
+export const fixedRuleIds: ReadonlySet<string> = new Set(['create-extension', 'too-complex'])
+
 /** The ids of {@link dsqlRules}, for checking `relaxRules`. */
 export const ruleIds: ReadonlySet<string> = new Set(dsqlRules.map((row) => row.id))
 
