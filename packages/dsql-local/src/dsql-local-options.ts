@@ -60,8 +60,9 @@ export interface DsqlLocalOptions {
    */
   readonly sqlDialect?: 'dsql' | 'postgres'
   /**
-   * Ids of single SQL rules to switch off for a test, e.g. `['truncate']`; see the rule table in
-   * the README. Unknown ids are refused at start. Default: none (strict).
+   * Ids of single SQL rules to switch off for a test, e.g. `['truncate']`; the ids are those of
+   * `src/sql/dsql-rules.ts`. Unknown ids, and `create-extension` / `too-complex`, are refused at
+   * start. Default: none (strict).
    */
   readonly relaxRules?: readonly string[]
   /**

@@ -37,7 +37,7 @@ Options:
   --transaction-size-limit <bytes>  bytes of changes one transaction may commit (default 10485760)
   --transaction-age-limit-ms <n>    age at which a transaction fails (default 300000)
   --max-message-bytes <n>           largest client protocol message (default 10485760)
-  --quiet                           log only errors, not refusals
+  --quiet                           do not log refusals (errors and lifecycle still)
   -h, --help                        show this help
 
 Environment printed on stdout (eval "$(dsql-local ...)" does not work: it runs in the foreground;

@@ -188,7 +188,7 @@ describe('lifecycle', () => {
     const fixture = path.join(import.meta.dirname, 'fixtures', 'exit-code.ts')
     const child = spawn(process.execPath, [fixture], { stdio: 'ignore' })
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+    // 0 would be async-exit-hook's exit, 4 something left running: only 3 is the fixture's own.
     expect(code).toBe(3)
-    expect(process.listeners('beforeExit').filter((l) => String(l).includes('doExit'))).toEqual([])
   })
 })

@@ -14,10 +14,16 @@ export interface DsqlRule {
   readonly code: string
   /** The exact text DSQL sends; `{}` stands for a name. */
   readonly message: string
-  /** When the text was observed on a real cluster (or read in the docs). */
+  /**
+   * When the text was observed on a real cluster (or read in the docs); `dsql-local` for the
+   * stand-in's own answers, which DSQL's may differ from.
+   */
   readonly observed: string
-  /** Whether the text was seen in one source only (dsql-facts.md: *medium confidence*). */
-  readonly confidence: 'high' | 'medium'
+  /**
+   * `high`: in `dsql-facts.md` as seen; `medium`: seen in one source only, or inferred from a
+   * family of DSQL's texts; `own`: the stand-in's answer where DSQL's is not recorded.
+   */
+  readonly confidence: 'high' | 'medium' | 'own'
 }
 
 const rule = (
@@ -25,10 +31,10 @@ const rule = (
   code: string,
   message: string,
   observed = '2026-11',
-  confidence: 'high' | 'medium' = 'high',
+  confidence: DsqlRule['confidence'] = 'high',
 ): DsqlRule => Object.freeze({ id, code, message, observed, confidence })
 
-/** Every rule of the stand-in's DSQL dialect, in the order of `dsql-facts.md`. */
+/** Every rule of the stand-in's DSQL dialect, grouped as in `dsql-facts.md`'s sections. */
 export const dsqlRules = Object.freeze([
   // Transactions
   rule('isolation-level', '0A000', 'Unsupported isolation level: {}'),
@@ -55,7 +61,7 @@ export const dsqlRules = Object.freeze([
   rule('create-range', '0A000', 'unsupported statement: CreateRange'),
   // DSQL has no PL/pgSQL; `DO` is refused like the other statements of this family (the text is
   // inferred from that family, not observed).
-  rule('do-block', '0A000', 'unsupported statement: Do', '2026-11', 'medium'),
+  rule('do-block', '0A000', 'unsupported statement: Do', 'inferred', 'medium'),
   rule('vacuum', '0A000', 'unsupported VACUUM statement'),
   rule('create-trigger', '0A000', 'CREATE TRIGGER not supported'),
   rule('create-type', '0A000', 'CREATE TYPE not supported'),
@@ -101,7 +107,7 @@ export const dsqlRules = Object.freeze([
   // Other objects
   // DSQL has no advisory locks. The backend revokes them (`backend/setup-database.ts`), so this is
   // PostgreSQL's own text; DSQL's answer is not recorded (it may say the function does not exist).
-  rule('advisory-lock', '42501', 'permission denied for function {}', 'dsql-local', 'medium'),
+  rule('advisory-lock', '42501', 'permission denied for function {}', 'dsql-local', 'own'),
   // Checked by the backend (`backend/checked-ddl-sql.ts`): it needs the catalog.
   rule('drop-primary-key-column', '0A000', 'cannot drop primary key column {}'),
   rule('rename-object', '0A000', 'unsupported object in RENAME statement'),
@@ -113,7 +119,7 @@ export const dsqlRules = Object.freeze([
     '54001',
     'statement too complex for dsql-local to check',
     'dsql-local',
-    'medium',
+    'own',
   ),
 ])
 

@@ -20,7 +20,7 @@ export interface ParsedStatement {
 export interface ParsedSql {
   /** The text to send to PostgreSQL (the original unless DSQL syntax was rewritten). */
   readonly text: string
-  /** Empty when the parser refused the text: the backend then answers with its own syntax error. */
+  /** Empty when the parser refused the text (see `error`). */
   readonly statements: readonly ParsedStatement[]
   /**
    * `syntax`: PostgreSQL's parser refused the text (PostgreSQL will answer with its syntax error);
