@@ -12,6 +12,7 @@ import {
   sweepStaleRunDirs,
   trackForCleanup,
 } from './backend/process-cleanup.ts'
+import type { DialectSetup } from './backend/setup-database.ts'
 import { startEmbeddedBackend } from './backend/start-embedded-backend.ts'
 import type { DsqlLocalCluster } from './dsql-local-cluster.ts'
 import type { DsqlLocalOptions } from './dsql-local-options.ts'
@@ -79,15 +80,18 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
     return stopping
   }
 
-  // Enforced inside PostgreSQL (backend/limit-triggers.ts); off with the rest of the dialect.
-  const limitOn = (id: string) => config.sqlDialect === 'dsql' && !config.relaxRules.has(id)
-  const limits = {
-    rows: limitOn('row-limit') ? config.transactionRowLimit : undefined,
-    bytes: limitOn('size-limit') ? config.transactionSizeLimitBytes : undefined,
-  }
-  const advisoryLocks = !limitOn('advisory-lock')
+  // The rules PostgreSQL itself enforces; off with the rest of the dialect.
+  const ruleOn = (id: string) => config.sqlDialect === 'dsql' && !config.relaxRules.has(id)
   // Known to the relay and the backend only: guards the stand-in's own functions in `sys`.
   const internalKey = randomBytes(18).toString('base64url')
+  const dialect: DialectSetup = {
+    limits: {
+      rows: ruleOn('row-limit') ? config.transactionRowLimit : undefined,
+      bytes: ruleOn('size-limit') ? config.transactionSizeLimitBytes : undefined,
+    },
+    advisoryLocks: !ruleOn('advisory-lock'),
+    internalKey,
+  }
 
   try {
     await loadSqlParser()
@@ -122,12 +126,7 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
     })
 
     if (config.backendUrl !== undefined) {
-      backend = await connectUrlBackend(config.backendUrl, {
-        limits,
-        advisoryLocks,
-        internalKey,
-        logger,
-      })
+      backend = await connectUrlBackend(config.backendUrl, { dialect, logger })
     } else if (dataDir !== undefined) {
       await mkdir(dataDir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
         throw new DsqlLocalError(
@@ -141,9 +140,7 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
         dataDir,
         throwaway: config.dataDir === undefined,
         maxConnections: config.backendMaxConnections,
-        limits,
-        advisoryLocks,
-        internalKey,
+        dialect,
         logger,
       })
       entry.watchdogPid = spawnWatchdog(entry, true)

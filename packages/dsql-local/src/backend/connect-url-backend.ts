@@ -3,8 +3,7 @@ import pg from 'pg'
 import { DsqlLocalError } from '../errors.ts'
 import type { DsqlLocalLogger } from '../logger.ts'
 import type { Backend } from './backend.ts'
-import type { TransactionLimits } from './limit-triggers.ts'
-import { setupDatabase } from './setup-database.ts'
+import { type DialectSetup, setupDatabase } from './setup-database.ts'
 
 /**
  * Uses an existing PostgreSQL (16 preferably) given by a URL such as
@@ -15,12 +14,7 @@ import { setupDatabase } from './setup-database.ts'
  */
 export async function connectUrlBackend(
   url: string,
-  options: {
-    readonly limits: TransactionLimits
-    readonly advisoryLocks: boolean
-    readonly internalKey: string
-    readonly logger: DsqlLocalLogger
-  },
+  options: { readonly dialect: DialectSetup; readonly logger: DsqlLocalLogger },
 ): Promise<Backend> {
   const { logger } = options
   let parsed: URL
@@ -39,12 +33,7 @@ export async function connectUrlBackend(
   const control = new pg.Pool({ connectionString: url, max: 4 })
   control.on('error', (error) => logger.error(`control connection: ${error.message}`))
   try {
-    await setupDatabase(control, {
-      database,
-      limits: options.limits,
-      advisoryLocks: options.advisoryLocks,
-      internalKey: options.internalKey,
-    })
+    await setupDatabase(control, { database, ...options.dialect })
   } catch (error) {
     await control.end().catch(() => {})
     throw new DsqlLocalError(

@@ -1,4 +1,5 @@
 import { dsqlRule } from '../sql/dsql-rules.ts'
+import { quoteLiteral } from '../sql/quote-sql.ts'
 
 /** DSQL's per-transaction limits as the backend enforces them; `undefined` switches one off. */
 export interface TransactionLimits {
@@ -16,8 +17,6 @@ const events = [
   { event: 'UPDATE', bit: 16, transition: 'NEW TABLE AS new_rows' },
   { event: 'DELETE', bit: 8, transition: 'OLD TABLE AS old_rows' },
 ] as const
-
-const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
 
 /**
  * Idempotent SQL, run by the stand-in's bootstrap superuser at every start, that makes the backend
@@ -62,7 +61,7 @@ export function limitTriggersSql(limits: TransactionLimits): string {
     limits.rows === undefined
       ? ''
       : `IF total_rows > ${Math.floor(limits.rows)} THEN
-    RAISE EXCEPTION USING ERRCODE = ${literal(rowRule.code)}, MESSAGE = ${literal(rowRule.message)};
+    RAISE EXCEPTION USING ERRCODE = ${quoteLiteral(rowRule.code)}, MESSAGE = ${quoteLiteral(rowRule.message)};
   END IF;`
   const sizeMark =
     limits.bytes === undefined
@@ -81,7 +80,7 @@ export function limitTriggersSql(limits: TransactionLimits): string {
     .map(
       ({ event, bit, transition }) => `
   SELECT t.tgname, t.tgenabled INTO found_trigger FROM pg_trigger t
-  WHERE t.tgrelid = target AND t.tgfoid = ${literal(countFunction)}::regprocedure AND t.tgtype & ${bit} <> 0;
+  WHERE t.tgrelid = target AND t.tgfoid = ${quoteLiteral(countFunction)}::regprocedure AND t.tgtype & ${bit} <> 0;
   IF NOT FOUND THEN
     EXECUTE format('CREATE TRIGGER %I AFTER ${event} ON %s REFERENCING ${transition}'
       ' FOR EACH STATEMENT EXECUTE FUNCTION ${countFunction}', 'dsql_local_${event.toLowerCase()}_limit', target::regclass);
@@ -142,7 +141,7 @@ CREATE OR REPLACE FUNCTION sys.refuse_transaction_size() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-  RAISE EXCEPTION USING ERRCODE = ${literal(sizeRule.code)}, MESSAGE = ${literal(sizeRule.message)};
+  RAISE EXCEPTION USING ERRCODE = ${quoteLiteral(sizeRule.code)}, MESSAGE = ${quoteLiteral(sizeRule.message)};
 END
 $fn$;
 DROP TRIGGER IF EXISTS size_limit ON sys.transaction_usage;
@@ -212,7 +211,7 @@ BEGIN
     END LOOP;
   ELSE
     FOR found_trigger IN SELECT t.tgrelid::regclass AS target, t.tgname FROM pg_trigger t
-      WHERE t.tgfoid = ${literal(countFunction)}::regprocedure LOOP
+      WHERE t.tgfoid = ${quoteLiteral(countFunction)}::regprocedure LOOP
       EXECUTE format('DROP TRIGGER %I ON %s', found_trigger.tgname, found_trigger.target);
     END LOOP;
   END IF;

@@ -9,6 +9,9 @@ export interface SqlRunner {
   query(sql: string): Promise<unknown>
 }
 
+/** The backend refuses extensions with DSQL's text, also when the SQL gate is off. */
+const createExtension = dsqlRule('create-extension')
+
 /**
  * Idempotent SQL that turns a fresh PostgreSQL 16 database into DSQL's shape, run by the
  * stand-in's own bootstrap role:
@@ -21,9 +24,6 @@ export interface SqlRunner {
  * - DSQL's transaction row and size limits (see {@link limitTriggersSql});
  * - no advisory locks (`pg_advisory_*` revoked from PUBLIC), unless `advisoryLocks`.
  */
-/** The backend refuses extensions with DSQL's text, also when the SQL gate is off. */
-const createExtension = dsqlRule('create-extension')
-
 const setupSql = `
 DO $$
 BEGIN
@@ -111,16 +111,20 @@ REVOKE ALL ON PROCEDURE sys.aws_iam_grant(text, text), sys.aws_iam_revoke(text, 
 GRANT EXECUTE ON PROCEDURE sys.aws_iam_grant(text, text), sys.aws_iam_revoke(text, text) TO admin;
 `
 
-/** What {@link setupDatabase} sets up. */
-export interface SetupOptions {
-  /** The backend database that DSQL's single database `postgres` maps to. */
-  readonly database: string
+/** How the backend applies DSQL's dialect: what every backend passes on to {@link setupDatabase}. */
+export interface DialectSetup {
   /** The transaction limits to enforce; a restart with other values replaces the previous ones. */
   readonly limits: TransactionLimits
-  /** Whether `pg_advisory_*` may be called (DSQL has no advisory locks: default off). */
-  readonly advisoryLocks?: boolean
+  /** Whether `pg_advisory_*` may be called (DSQL has no advisory locks). */
+  readonly advisoryLocks: boolean
   /** The relay's key to the stand-in's own functions in `sys` (see {@link internalKeySql}). */
   readonly internalKey: string
+}
+
+/** What {@link setupDatabase} sets up. */
+export interface SetupOptions extends DialectSetup {
+  /** The backend database that DSQL's single database `postgres` maps to. */
+  readonly database: string
 }
 
 /** Takes PostgreSQL's advisory-lock functions from every role but superusers, or gives them back. */
@@ -141,7 +145,7 @@ END $$;`
  *
  * @example
  * ```ts
- * await setupDatabase(pool, { database: 'postgres', limits: { rows: 3000, bytes: 10 * 1024 * 1024 } })
+ * await setupDatabase(pool, { database: 'postgres', ...dialect })
  * ```
  */
 export async function setupDatabase(runner: SqlRunner, options: SetupOptions): Promise<void> {
@@ -151,7 +155,7 @@ export async function setupDatabase(runner: SqlRunner, options: SetupOptions): P
   await runner.query(asyncJobsSql)
   await runner.query(checkedDdlSql)
   await runner.query(limitTriggersSql(options.limits))
-  await runner.query(advisoryLocksSql(options.advisoryLocks ?? false))
+  await runner.query(advisoryLocksSql(options.advisoryLocks))
 }
 
 /**

@@ -6,9 +6,9 @@ import pg from 'pg'
 import { DsqlLocalError } from '../errors.ts'
 import type { DsqlLocalLogger } from '../logger.ts'
 import type { Backend } from './backend.ts'
-import type { TransactionLimits } from './limit-triggers.ts'
+
 import { postgresBinaries } from './postgres-binaries.ts'
-import { setupDatabase } from './setup-database.ts'
+import { type DialectSetup, setupDatabase } from './setup-database.ts'
 
 /** How to start the embedded PostgreSQL. */
 export interface EmbeddedBackendOptions {
@@ -20,12 +20,8 @@ export interface EmbeddedBackendOptions {
   readonly throwaway: boolean
   /** PostgreSQL's own `max_connections`. */
   readonly maxConnections: number
-  /** DSQL's transaction limits, enforced inside PostgreSQL. */
-  readonly limits: TransactionLimits
-  /** Whether `pg_advisory_*` may be called (DSQL has none). */
-  readonly advisoryLocks: boolean
-  /** The relay's key to the stand-in's own functions in `sys`. */
-  readonly internalKey: string
+  /** How the backend applies DSQL's dialect (limits, advisory locks, the relay's key). */
+  readonly dialect: DialectSetup
   readonly logger: DsqlLocalLogger
 }
 
@@ -144,12 +140,7 @@ export async function startEmbeddedBackend(options: EmbeddedBackendOptions): Pro
   })
   control.on('error', (error) => options.logger.error(`control connection: ${error.message}`))
   try {
-    await setupDatabase(control, {
-      database: 'postgres',
-      limits: options.limits,
-      advisoryLocks: options.advisoryLocks,
-      internalKey: options.internalKey,
-    })
+    await setupDatabase(control, { database: 'postgres', ...options.dialect })
   } catch (error) {
     await control.end()
     await stopPostmaster()

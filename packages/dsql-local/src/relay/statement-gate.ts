@@ -140,6 +140,7 @@ export class StatementGate {
     const expectations: Expectation[] = []
     let text = ''
     let from = 0
+    let refused = false
     for (const statement of parsed.statements) {
       text += parsed.text.slice(from, statement.start)
       from = statement.end
@@ -162,9 +163,11 @@ export class StatementGate {
         text += refusal
         expectations.push({})
       }
+      // PostgreSQL runs nothing after the refusal: the rest of the text is not sent.
+      refused = true
       break
     }
-    if (from === parsed.statements.at(-1)?.end) text += parsed.text.slice(from)
+    if (!refused) text += parsed.text.slice(from)
     this.#tracker.sent(expectations, {})
     this.#rules.endOfBatch()
     return text === sql ? message : typedMessage('Q', cstring(text))

@@ -1,4 +1,5 @@
 import type { ParsedSql, ParsedStatement } from './parse-sql.ts'
+import { dollarQuote, quoteIdent } from './quote-sql.ts'
 
 /** What PostgreSQL runs for an allowed statement, and the command tag DSQL answers for it. */
 export interface BackendForm {
@@ -28,8 +29,7 @@ export function backendForm(
   const sql = parsed.text.slice(statement.start, statement.end)
   const key = dollarQuote(options.internalKey)
   if (statement.syntax === 'index-async') {
-    const relation = (statement.node.relation ?? {}) as { schemaname?: string; relname?: string }
-    const table = [relation.schemaname, relation.relname].filter(Boolean).map(quoteIdent).join('.')
+    const table = relationName(statement)
     return {
       sql: `SELECT sys.create_index_async(${key}, ${dollarQuote(sql)}, ${dollarQuote(table)}) AS job_id`,
       tag: 'CREATE INDEX',
@@ -43,8 +43,7 @@ export function backendForm(
   }
   const dropped = options.relaxed.has('drop-primary-key-column') ? [] : droppedColumns(statement)
   if (dropped.length > 0) {
-    const relation = (statement.node.relation ?? {}) as { schemaname?: string; relname?: string }
-    const table = [relation.schemaname, relation.relname].filter(Boolean).map(quoteIdent).join('.')
+    const table = relationName(statement)
     const columns = `ARRAY[${dropped.map(dollarQuote).join(', ')}]::text[]`
     return {
       sql: `CALL sys.drop_columns_checked(${key}, ${dollarQuote(sql)}, ${dollarQuote(table)}, ${columns})`,
@@ -52,6 +51,13 @@ export function backendForm(
     }
   }
   return { sql }
+}
+
+/** The statement's table, quoted and schema-qualified as written. */
+function relationName(statement: ParsedStatement): string {
+  const relation = (statement.node.relation ?? {}) as { schemaname?: string; relname?: string }
+  const parts = [relation.schemaname, relation.relname].filter((part) => part !== undefined)
+  return parts.map(quoteIdent).join('.')
 }
 
 /** The columns an `ALTER TABLE ... DROP COLUMN` drops (DSQL refuses primary-key columns). */
@@ -64,15 +70,4 @@ function droppedColumns(statement: ParsedStatement): string[] {
     .map((cmd) => cmd.AlterTableCmd)
     .filter((cmd) => cmd?.subtype === 'AT_DropColumn' && cmd.name !== undefined)
     .map((cmd) => cmd?.name ?? '')
-}
-
-function quoteIdent(name: string | undefined): string {
-  return `"${(name ?? '').replaceAll('"', '""')}"`
-}
-
-/** A dollar-quoted literal whose tag does not occur in `text`. */
-function dollarQuote(text: string): string {
-  let tag = 'dsql'
-  while (text.includes(`$${tag}$`)) tag += '_'
-  return `$${tag}$${text}$${tag}$`
 }

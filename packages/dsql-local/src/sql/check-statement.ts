@@ -124,7 +124,9 @@ function classify(statement: ParsedStatement): StatementClass {
     return analyze && inner ? checkStatement(inner).class : 'read'
   }
   if (type === 'SelectStmt') {
-    return node.intoClause !== undefined || hasWrite(node) || hasLocking(node) ? 'dml' : 'read'
+    return node.intoClause !== undefined || hasWrite(node) || lockingStrengths(node).length > 0
+      ? 'dml'
+      : 'read'
   }
   if (otherStatements.has(type)) return 'other'
   return 'ddl'
@@ -201,24 +203,21 @@ function functionHit(node: AstNode): RuleHit | undefined {
   return name === 'sql' ? undefined : { rule: 'function-language', name }
 }
 
+/** The locking clauses DSQL takes. */
+const allowedLocking: ReadonlySet<string> = new Set(['LCS_FORUPDATE', 'LCS_FORKEYSHARE'])
+
 function lockingHit(node: AstNode): RuleHit | undefined {
-  let hit: RuleHit | undefined
-  walk(node, (key, value) => {
-    if (key !== 'LockingClause') return
-    const strength = (value as AstNode).strength
-    if (strength !== 'LCS_FORUPDATE' && strength !== 'LCS_FORKEYSHARE') {
-      hit ??= { rule: 'locking-clause' }
-    }
-  })
-  return hit
+  const refused = lockingStrengths(node).some((strength) => !allowedLocking.has(strength))
+  return refused ? { rule: 'locking-clause' } : undefined
 }
 
-function hasLocking(node: AstNode): boolean {
-  let found = false
-  walk(node, (key) => {
-    if (key === 'LockingClause') found = true
+/** The strength of every locking clause below `node`, subqueries included. */
+function lockingStrengths(node: AstNode): string[] {
+  const strengths: string[] = []
+  walk(node, (key, value) => {
+    if (key === 'LockingClause') strengths.push(String((value as AstNode).strength))
   })
-  return found
+  return strengths
 }
 
 /** A data-modifying CTE (`WITH x AS (INSERT ...) SELECT ...`). */

@@ -1,3 +1,5 @@
+import { quoteLiteral } from './quote-sql.ts'
+
 /** DSQL-only syntax found at the start of a statement. */
 export type DsqlSyntax = 'index-async' | 'alter-table-async' | 'iam-grant' | 'iam-revoke'
 
@@ -137,10 +139,6 @@ function edit(start: number, sql: string, word: Token, syntax: DsqlSyntax) {
   let from = word.start
   while (from > start && /\s/.test(sql[from - 1] ?? '')) from--
   return { start: from, end: word.end, text: '', syntax }
-}
-
-function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`
 }
 
 /** Splits SQL into the tokens this step needs; comments are dropped. */
