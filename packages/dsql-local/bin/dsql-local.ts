@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The `dsql-local` command: starts the stand-in in the foreground, prints the environment to
 // export, and stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+import { createInterface } from 'node:readline'
 import { DsqlLocalError, startDsqlLocal } from '../src/index.ts'
+import { injectionSpecForm, parseInjectionSpec } from '../src/occ/parse-injection-spec.ts'
 import { cliHelp, parseCliArgs } from '../src/parse-cli-args.ts'
 
 const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`
@@ -23,6 +25,22 @@ try {
   log(
     `ready: connect to ${cluster.host}:${cluster.port} with TLS server name ${cluster.endpoint}; Ctrl-C stops`,
   )
+  // Commands typed while it runs: `inject <spec>` queues conflicts for the next COMMITs. Not a
+  // terminal interface, so Ctrl-C still reaches the signal handlers below.
+  createInterface({ input: process.stdin, terminal: false }).on('line', (line) => {
+    const [command, spec] = line.trim().split(/\s+/)
+    if (command === undefined || command === '') return
+    if (command !== 'inject' || spec === undefined) {
+      log(`unknown command "${line.trim()}"; type: inject ${injectionSpecForm}`)
+      return
+    }
+    try {
+      cluster.injectConflicts(parseInjectionSpec(spec))
+      log(`the next COMMITs will fail as asked: ${spec}`)
+    } catch (error) {
+      log(error instanceof Error ? error.message : String(error))
+    }
+  })
   let stopping = false
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return

@@ -1,3 +1,5 @@
+import type { ConflictInjection } from './occ/conflict-injections.ts'
+
 /**
  * A running stand-in, as returned by {@link startDsqlLocal}. Connect to `host`:`port` with TLS
  * SNI `endpoint`, trust `caFile`, and use a token signed for `endpoint` in `region` with
@@ -38,6 +40,20 @@ export interface DsqlLocalCluster {
    * `AWS_SECRET_ACCESS_KEY` and, with temporary credentials, `AWS_SESSION_TOKEN`.
    */
   readonly env: Readonly<Record<string, string>>
+  /**
+   * Makes the next `count` (default 1) COMMITs of explicit transactions fail with SQLSTATE `40001`
+   * and DSQL's conflict text for `code` (`OC000` data, the default; `OC001` schema), rolling them
+   * back; with `role` only COMMITs of sessions of that role count, with `sessionId` (what
+   * `sys.current_session_id()` returned) only that session's. Injections queue up in the order
+   * given. For testing a retry path without races: DSQL dialect only. Throws a `DsqlLocalError`
+   * (`INVALID_OPTIONS`) naming a bad field.
+   *
+   * @example
+   * ```ts
+   * cluster.injectConflicts({ count: 2, role: 'admin' })
+   * ```
+   */
+  injectConflicts(injection?: ConflictInjection): void
   /** Ends all sessions, stops PostgreSQL and removes the temporary files. Idempotent. */
   stop(): Promise<void>
 }

@@ -1,5 +1,6 @@
 import type { LocalPrincipal } from './auth/local-principal.ts'
 import type { DsqlLocalLogger } from './logger.ts'
+import type { ConflictInjection } from './occ/conflict-injections.ts'
 
 /**
  * Options of {@link startDsqlLocal}. Every one is optional; the defaults are DSQL's own limits.
@@ -81,6 +82,12 @@ export interface DsqlLocalOptions {
   readonly transactionAgeLimitMs?: number
   /** Largest protocol message a client may send; a larger one closes the connection (DSQL: 10 MiB). */
   readonly maxMessageBytes?: number
+  /**
+   * Conflicts to inject from the start, e.g. `[{ count: 2 }]`: the first two COMMITs of explicit
+   * transactions fail with `40001` `change conflicts with another transaction (OC000)` and roll
+   * back (see {@link DsqlLocalCluster.injectConflicts} to add more while running). DSQL dialect only.
+   */
+  readonly injectConflicts?: readonly ConflictInjection[]
   /** Where refusals (with their exact reason) and lifecycle messages go. Default: stderr. */
   readonly logger?: DsqlLocalLogger
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { DsqlLocalOptions } from './dsql-local-options.ts'
 import { DsqlLocalError } from './errors.ts'
+import { parseInjectionSpec } from './occ/parse-injection-spec.ts'
 
 /** `--help` of the `dsql-local` command: every option, with its default. */
 export const cliHelp = `Usage: dsql-local [options]
@@ -37,6 +38,9 @@ Options:
   --transaction-size-limit <bytes>  bytes of changes one transaction may commit (default 10485760)
   --transaction-age-limit-ms <n>    age at which a transaction fails (default 300000)
   --max-message-bytes <n>           largest client protocol message (default 10485760)
+  --inject-conflicts <spec>         fail COMMITs with 40001 for testing retries, e.g. 2 (the
+                                    next two), 1:OC001, 3:role=example, 1:session=<id>; may be
+                                    repeated; type "inject <spec>" on stdin to add more later
   --quiet                           do not log refusals (errors and lifecycle still)
   -h, --help                        show this help
 
@@ -77,7 +81,7 @@ const numeric = {
  * ```
  */
 export function parseCliArgs(args: readonly string[]): CliRequest {
-  let values: Record<string, string | boolean | undefined>
+  let values: Record<string, string | boolean | string[] | undefined>
   try {
     values = parseArgs({
       args: [...args],
@@ -97,6 +101,7 @@ export function parseCliArgs(args: readonly string[]): CliRequest {
         'ca-file': { type: 'string' },
         'sql-dialect': { type: 'string' },
         relax: { type: 'string' },
+        'inject-conflicts': { type: 'string', multiple: true },
         ...Object.fromEntries(
           Object.keys(numeric).map((name) => [name, { type: 'string' as const }]),
         ),
@@ -152,6 +157,8 @@ export function parseCliArgs(args: readonly string[]): CliRequest {
   } else if (text('arn') !== undefined || text('session-token') !== undefined) {
     throw new DsqlLocalError('INVALID_OPTIONS', '--arn and --session-token need --access-key-id')
   }
+  const injections = values['inject-conflicts']
+  if (Array.isArray(injections)) options.injectConflicts = injections.map(parseInjectionSpec)
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key]
   return {
     help: values.help === true,

@@ -4,6 +4,7 @@ import type { LocalPrincipal } from './auth/local-principal.ts'
 import type { DsqlLocalOptions } from './dsql-local-options.ts'
 import { DsqlLocalError } from './errors.ts'
 import { type DsqlLocalLogger, stderrLogger } from './logger.ts'
+import { ConflictInjections } from './occ/conflict-injections.ts'
 import { fixedRuleIds, ruleIds } from './sql/dsql-rules.ts'
 
 /** {@link DsqlLocalOptions} with every default applied and every value checked. */
@@ -28,6 +29,8 @@ export interface ResolvedOptions {
   readonly transactionSizeLimitBytes: number
   readonly transactionAgeLimitMs: number
   readonly maxMessageBytes: number
+  /** The injections given at start, checked and queued. */
+  readonly injections: ConflictInjections
   readonly logger: DsqlLocalLogger
 }
 
@@ -108,6 +111,11 @@ export function resolveOptions(options: DsqlLocalOptions): ResolvedOptions {
       `relaxRules: unknown rule ${unknownRules.map((id) => JSON.stringify(id)).join(', ')}; the rules are ${[...ruleIds].join(', ')}`,
     )
   }
+  if (options.injectConflicts !== undefined && !Array.isArray(options.injectConflicts)) {
+    throw invalid('injectConflicts must be an array of { count, code, role, sessionId }')
+  }
+  const injections = new ConflictInjections()
+  for (const injection of options.injectConflicts ?? []) injections.add(injection)
   return Object.freeze({
     port,
     endpoint,
@@ -130,6 +138,7 @@ export function resolveOptions(options: DsqlLocalOptions): ResolvedOptions {
     transactionSizeLimitBytes: number('transactionSizeLimitBytes', 10 * 1024 * 1024, 1),
     transactionAgeLimitMs: number('transactionAgeLimitMs', 300_000, 1, 2_147_483_647),
     maxMessageBytes: number('maxMessageBytes', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    injections,
     logger: options.logger ?? stderrLogger,
   })
 }

@@ -19,6 +19,7 @@ import type { DsqlLocalOptions } from './dsql-local-options.ts'
 import { DsqlLocalError } from './errors.ts'
 import { generateTlsMaterial } from './front/generate-tls-material.ts'
 import { TlsFront } from './front/tls-front.ts'
+import type { ConflictInjection } from './occ/conflict-injections.ts'
 import { resolveOptions } from './resolve-options.ts'
 import { loadSqlParser } from './sql/parse-sql.ts'
 
@@ -177,6 +178,7 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
       caPem: tls.caPem,
       credentials,
       env: Object.freeze(env),
+      injectConflicts: (injection?: ConflictInjection) => config.injections.add(injection),
       stop,
     })
   } catch (error) {

@@ -42,10 +42,7 @@ GRANT USAGE ON SCHEMA sys TO PUBLIC;
 CREATE OR REPLACE FUNCTION sys.current_session_id() RETURNS text
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 AS $fn$
-  SELECT lpad(to_hex(a.pid), 8, '0')
-      || lpad(to_hex((extract(epoch FROM a.backend_start) * 1000000)::bigint), 16, '0')
-  FROM pg_catalog.pg_stat_activity a
-  WHERE a.pid = pg_catalog.pg_backend_pid()
+  SELECT coalesce(pg_catalog.current_setting('dsql_local.session_id', true), '')
 $fn$;
 
 CREATE TABLE IF NOT EXISTS sys.iam_pg_role_mappings (

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type tls from 'node:tls'
 import { accessDeniedHints, clusterArn } from '../auth/access-denied-hints.ts'
 import type { LocalPrincipal } from '../auth/local-principal.ts'
@@ -40,12 +41,23 @@ export interface Admission {
   /** Counted against `maxConnections` until released. */
   readonly slot: ConnectionSlot
   readonly backend: BackendSession
+  /** What `sys.current_session_id()` returns in this session. */
+  readonly sessionId: string
 }
+
+/** The backend setting that carries the session's id, read by `sys.current_session_id()`. */
+export const sessionIdSetting = 'dsql_local.session_id'
 
 /** Time allowed to open the backend session. */
 const backendTimeoutMs = 10_000
 /** Startup parameters the front sets itself or does not pass on. */
-const reservedParams = new Set(['user', 'database', 'replication', 'default_transaction_isolation'])
+const reservedParams = new Set([
+  'user',
+  'database',
+  'replication',
+  'default_transaction_isolation',
+  sessionIdSetting,
+])
 
 /**
  * Decides whether a client that finished TLS and sent its StartupMessage may have a session, in
@@ -111,6 +123,8 @@ export async function admitSession(
       [...params].filter(([name]) => !reservedParams.has(name) && !name.startsWith('_pq_.')),
     )
     forwarded.set('default_transaction_isolation', 'repeatable read')
+    const sessionId = randomBytes(12).toString('hex')
+    forwarded.set(sessionIdSetting, sessionId)
     // DSQL's sessions report `TimeZone` as `UTC` (PostgreSQL's own default here says `Etc/UTC`).
     if (![...forwarded.keys()].some((name) => name.toLowerCase() === 'timezone')) {
       forwarded.set('TimeZone', 'UTC')
@@ -134,7 +148,7 @@ export async function admitSession(
         `backend refused role ${shown(user)}: ${describeError(error)}`,
       )
     })
-    return { principal, slot, backend }
+    return { principal, slot, backend, sessionId }
   } catch (error) {
     slot.release()
     throw error

@@ -3,6 +3,9 @@ import tls from 'node:tls'
 import type { LocalPrincipal } from '../auth/local-principal.ts'
 import type { Backend } from '../backend/backend.ts'
 import type { DsqlLocalLogger } from '../logger.ts'
+import type { ConflictInjections } from '../occ/conflict-injections.ts'
+import { LockReferee } from '../occ/lock-referee.ts'
+import { type SessionContender, sessionContender } from '../occ/session-contender.ts'
 import { type Relay, relaySession } from '../relay/relay-session.ts'
 import { StatementGate } from '../relay/statement-gate.ts'
 import { MessageReader } from '../wire/message-reader.ts'
@@ -14,7 +17,7 @@ import {
   parseStartupParams,
 } from '../wire/pg-messages.ts'
 import { admitSession } from './admit-session.ts'
-import { CancelTargets } from './cancel-targets.ts'
+import { CancelTargets, sendCancelRequest } from './cancel-targets.ts'
 import { ConnectionLimits } from './connection-limits.ts'
 import { delayIncoming } from './delay-incoming.ts'
 import { describeError, shown } from './log-text.ts'
@@ -41,6 +44,8 @@ export interface TlsFrontConfig {
   readonly internalKey: string
   /** Largest protocol message a client may send in a session; a larger one closes it. */
   readonly maxMessageBytes: number
+  /** Conflicts to inject into COMMITs. */
+  readonly injections: ConflictInjections
   readonly logger: DsqlLocalLogger
 }
 
@@ -71,6 +76,8 @@ export class TlsFront {
   readonly #sockets = new Set<net.Socket>()
   readonly #relays = new Set<Relay>()
   #backend: Backend | undefined
+  /** Ends lock waits between sessions (DSQL dialect only). */
+  #referee: LockReferee | undefined
   #closing = false
 
   constructor(config: TlsFrontConfig) {
@@ -104,11 +111,18 @@ export class TlsFront {
   /** Connects the front to its backend; until then clients are told the system is starting up. */
   attachBackend(backend: Backend): void {
     this.#backend = backend
+    if (this.#config.sqlDialect === 'dsql') {
+      this.#referee = new LockReferee(
+        (sql, params) => backend.control.query(sql, [...params]),
+        this.#config.logger,
+      )
+    }
   }
 
   /** Stops accepting, ends every session and waits for the listener to close. */
   async close(): Promise<void> {
     this.#closing = true
+    this.#referee?.close()
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
     for (const relay of this.#relays) relay.close()
     for (const socket of this.#sockets) socket.destroy()
@@ -190,19 +204,38 @@ export class TlsFront {
         ]),
       )
       backend.socket.on('error', () => {})
+      let contender: SessionContender | undefined
+      const gate = new StatementGate({
+        dialect: config.sqlDialect,
+        relaxed: config.relaxRules,
+        ageLimitMs: config.transactionAgeLimitMs,
+        internalKey: config.internalKey,
+        logger: config.logger,
+        who: shown(user),
+        role: user,
+        sessionId: admission.sessionId,
+        injections: config.injections,
+        onBusyChange: (busy) => contender?.busyChanged(busy),
+      })
+      const referee = this.#referee
+      const target = this.#backend?.target
+      if (referee && target) {
+        contender = sessionContender({
+          gate,
+          backendPid: backend.processId,
+          referee,
+          // Called only later, by the referee: the relay exists by then.
+          toBackend: (bytes) => relay.toBackend(bytes),
+          cancel: () => sendCancelRequest(target, backend.processId, backend.secret, config.logger),
+        })
+        referee.add(contender)
+      }
       const relay = relaySession({
         client,
         clientLeftover: reader.detach(),
         backend: backend.socket,
         backendLeftover: backend.leftover,
-        gate: new StatementGate({
-          dialect: config.sqlDialect,
-          relaxed: config.relaxRules,
-          ageLimitMs: config.transactionAgeLimitMs,
-          internalKey: config.internalKey,
-          logger: config.logger,
-          who: shown(user),
-        }),
+        gate,
         deadlineMs: openedAtMs + config.maxConnectionDurationMs,
         maxMessageBytes: config.maxMessageBytes,
         onClose: (reason) => {
@@ -211,6 +244,7 @@ export class TlsFront {
           }
           this.#relays.delete(relay)
           this.#cancelTargets.delete(key.processId)
+          if (contender) this.#referee?.remove(contender)
           release()
         },
       })

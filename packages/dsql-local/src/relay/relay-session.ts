@@ -29,6 +29,11 @@ export interface RelayOptions {
 /** An open relay; `close()` ends it at once (used when the stand-in stops). */
 export interface Relay {
   close(): void
+  /**
+   * Sends the relay's own bytes to the backend between two client messages; returns `false` (and
+   * sends nothing) while the client is in the middle of a message or the session is closed.
+   */
+  toBackend(bytes: Buffer): boolean
 }
 
 /**
@@ -125,5 +130,12 @@ export function relaySession(options: RelayOptions): Relay {
   // A client that left while its backend session was being opened gets no 'close' event here:
   // end the backend session now rather than keep it (and its connection slot) forever.
   if (client.destroyed || backend.destroyed) finish()
-  return { close: () => finish() }
+  return {
+    close: () => finish(),
+    toBackend: (bytes) => {
+      if (closed || !fromClient.atBoundary) return false
+      backend.write(bytes)
+      return true
+    },
+  }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { conflictErrors } from '../occ/conflict-errors.ts'
 import { dsqlRule } from '../sql/dsql-rules.ts'
 import {
   type ErrorFields,
@@ -13,12 +14,25 @@ export interface Expectation {
   readonly tag?: string
   /** Drop its CommandComplete: the client did not send this statement. */
   readonly drop?: boolean
+  /** A COMMIT (or END): a doomed transaction's COMMIT fails instead of answering `ROLLBACK`. */
+  readonly commit?: boolean
+  /** A schema change (DDL): while it runs, the session changes the schema. */
+  readonly schema?: boolean
 }
 
 /** Texts of the rules the backend itself enforces (its limit triggers). */
 const backendRuleTexts: ReadonlySet<string> = new Set(
   ['row-limit', 'size-limit'].map((id) => dsqlRule(id).message),
 )
+
+/**
+ * PostgreSQL's answers to a transaction the referee failed: its statement was cancelled (`57014`),
+ * or it runs a statement in the transaction the relay aborted (`25P02`).
+ */
+const doomedAnswers: ReadonlySet<string> = new Set(['57014', '25P02'])
+
+/** PostgreSQL's own conflicts under REPEATABLE READ (serialization failure, deadlock). */
+const conflictCodes: ReadonlySet<string> = new Set(['40001', '40P01'])
 
 /** How a batch (a simple query, or extended-protocol messages up to `Sync`) ends. */
 export interface BatchEnd {
@@ -59,6 +73,8 @@ export class ResponseTracker {
   readonly #refusals = new Map<string, ErrorFields>()
   readonly #batches: Batch[] = []
   #next = 0
+  /** The conflict a doomed transaction has not been told of yet. */
+  #doom: ErrorFields | undefined
 
   /**
    * A statement for PostgreSQL that fails at parse time; its error becomes `fields`. Call it for the
@@ -98,6 +114,24 @@ export class ResponseTracker {
     return this.#batches.length === 0
   }
 
+  /** Whether a statement or `Execute` with this mark is sent and not yet answered. */
+  awaits(mark: 'commit' | 'schema'): boolean {
+    return this.#batches.some((batch) => batch.expectations.some((e) => e[mark] === true))
+  }
+
+  /**
+   * The transaction lost a conflict: the next answer that shows it (a cancelled statement, a
+   * statement refused in the aborted transaction, or its COMMIT's `ROLLBACK`) becomes `fields`.
+   */
+  doom(fields: ErrorFields): void {
+    this.#doom = fields
+  }
+
+  /** Whether the session has a conflict it has not been told of yet. */
+  get doomed(): boolean {
+    return this.#doom !== undefined
+  }
+
   /**
    * Edits one whole server message (`C`, `I`, `s`, `E` or `Z`); returns what to forward and, for
    * ReadyForQuery, its status.
@@ -109,6 +143,12 @@ export class ResponseTracker {
       case 'C': {
         const expectation = batch?.expectations.shift()
         if (expectation?.drop) return { forward: Buffer.alloc(0) }
+        if (expectation?.commit && this.#doom !== undefined && isRollbackTag(message)) {
+          // DSQL's COMMIT of a transaction that lost a conflict fails (PostgreSQL says ROLLBACK).
+          const fields = this.#doom
+          this.#doom = undefined
+          return { forward: errorResponse(fields) }
+        }
         if (expectation?.tag === undefined) return { forward: message }
         return { forward: typedMessage('C', Buffer.from(`${expectation.tag}\0`)) }
       }
@@ -119,8 +159,14 @@ export class ResponseTracker {
       case 'E': {
         // After an error PostgreSQL runs nothing more of this batch.
         if (batch) batch.expectations.length = 0
+        if (batch?.end.internal) return { forward: Buffer.alloc(0) }
         const received = parseErrorFields(message.subarray(5))
         const text = received.get('M') ?? ''
+        const code = received.get('C') ?? ''
+        const doom = this.#doom
+        this.#doom = undefined
+        if (doom !== undefined && doomedAnswers.has(code)) return { forward: errorResponse(doom) }
+        if (conflictCodes.has(code)) return { forward: errorResponse(conflictErrors.OC000) }
         if (backendRuleTexts.has(text)) {
           // The backend's limit triggers raise DSQL's text; DSQL sends no PL/pgSQL context with it.
           const severity = received.get('S') === 'FATAL' ? 'FATAL' : 'ERROR'
@@ -141,6 +187,8 @@ export class ResponseTracker {
         }
         const raw = String.fromCharCode(message[5] ?? 0)
         const status = batch?.end.status ?? (raw === 'T' || raw === 'E' ? raw : 'I')
+        // The transaction is over: a conflict not yet told is moot.
+        if (raw === 'I') this.#doom = undefined
         if (batch?.end.internal) return { forward: Buffer.alloc(0), status }
         const forward = status === raw ? message : typedMessage('Z', Buffer.from(status))
         return { forward, status }
@@ -149,4 +197,8 @@ export class ResponseTracker {
         return { forward: message }
     }
   }
+}
+
+function isRollbackTag(message: Buffer): boolean {
+  return message.toString('utf8', 5, message.length - 1) === 'ROLLBACK'
 }

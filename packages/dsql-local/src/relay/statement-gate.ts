@@ -1,4 +1,6 @@
 import type { DsqlLocalLogger } from '../logger.ts'
+import { type ConflictCode, conflictErrors } from '../occ/conflict-errors.ts'
+import type { ConflictInjections } from '../occ/conflict-injections.ts'
 import { backendForm } from '../sql/backend-form.ts'
 import type { RuleHit } from '../sql/check-statement.ts'
 import { dsqlRule } from '../sql/dsql-rules.ts'
@@ -23,6 +25,13 @@ export interface StatementGateOptions {
   readonly logger: DsqlLocalLogger
   /** Who the session is, for the log (already quoted). */
   readonly who: string
+  /** The role the session logged in as, and its `sys.current_session_id()`: for injections. */
+  readonly role: string
+  readonly sessionId: string
+  /** Conflicts to inject into COMMITs (see {@link ConflictInjections}). */
+  readonly injections?: ConflictInjections
+  /** Told when the session starts having something in flight (`true`) and when it stops. */
+  readonly onBusyChange?: (busy: boolean) => void
 }
 
 /** What the relay knows of a prepared statement or a portal. */
@@ -61,6 +70,9 @@ export class StatementGate {
   readonly #steps: SessionStatements
   /** A COMMIT failed in this extended-protocol batch: end the transaction after its `Sync`. */
   #rollbackAtSync = false
+  #busy = false
+  #serial = 0
+  #status: 'I' | 'T' | 'E' = 'I'
 
   constructor(options: StatementGateOptions) {
     this.#options = options
@@ -88,6 +100,12 @@ export class StatementGate {
 
   /** Takes one whole client message and returns what to send to PostgreSQL instead. */
   fromClient(message: Buffer): Buffer {
+    const forward = this.#fromClient(message)
+    this.#noteBusy()
+    return forward
+  }
+
+  #fromClient(message: Buffer): Buffer {
     const type = String.fromCharCode(message[0] ?? 0)
     const body = message.subarray(5)
     if (!this.#strict)
@@ -124,8 +142,75 @@ export class StatementGate {
   /** Takes one whole server message and returns what to send to the client instead. */
   fromBackend(message: Buffer): Buffer {
     const { forward, status } = this.#tracker.fromBackend(message)
-    if (status !== undefined && this.#tracker.idle) this.#rules.settle(status)
+    if (status !== undefined) {
+      if (String.fromCharCode(message[5] ?? 0) === 'I') this.#serial += 1
+      if (this.#tracker.idle) {
+        this.#status = status
+        this.#rules.settle(status)
+      }
+      this.#noteBusy()
+    }
     return forward
+  }
+
+  /** Whether something sent to PostgreSQL is not answered yet. */
+  get busy(): boolean {
+    return !this.#tracker.idle
+  }
+
+  /** The session's transaction status as of the last answer (when nothing is in flight). */
+  get status(): 'I' | 'T' | 'E' {
+    return this.#status
+  }
+
+  /** Counts transactions ended: a lock seen under one serial belongs to that transaction. */
+  get serial(): number {
+    return this.#serial
+  }
+
+  /** Whether a COMMIT is in flight. */
+  get committing(): boolean {
+    return this.#tracker.awaits('commit')
+  }
+
+  /** Whether the transaction changes the schema: a DDL statement ran or runs in it. */
+  get changingSchema(): boolean {
+    return this.#rules.changedSchema || this.#tracker.awaits('schema')
+  }
+
+  /** Whether the session lost a conflict it has not been told of yet. */
+  get doomed(): boolean {
+    return this.#tracker.doomed
+  }
+
+  /**
+   * The transaction lost a conflict: its statement in flight (once cancelled), its next statement,
+   * or its COMMIT answers `code`'s error. The caller ends the transaction's locks, by cancelling
+   * the statement in flight or, when idle, by sending {@link StatementGate.abortMessage}.
+   */
+  doom(code: ConflictCode): void {
+    this.#tracker.doom(conflictErrors[code])
+    this.#options.logger.info(
+      `failed the transaction of ${this.#options.who} with ${code}: another transaction needs what it holds`,
+    )
+  }
+
+  /**
+   * A message that aborts the idle session's transaction in PostgreSQL (so its locks go) without
+   * the client seeing an answer; the next statement is then refused by PostgreSQL (`25P02`) and
+   * that answer becomes the conflict.
+   */
+  abortMessage(): Buffer {
+    this.#tracker.sent([{ drop: true }], { internal: true })
+    this.#noteBusy()
+    return typedMessage('Q', cstring('SELECT "dsql-local: the transaction lost a conflict"'))
+  }
+
+  #noteBusy(): void {
+    const busy = !this.#tracker.idle
+    if (busy === this.#busy) return
+    this.#busy = busy
+    this.#options.onBusyChange?.(busy)
   }
 
   #query(message: Buffer, body: Buffer): Buffer {
@@ -145,16 +230,21 @@ export class StatementGate {
       text += parsed.text.slice(from, statement.start)
       from = statement.end
       const step = this.#steps.stepOf(statement)
+      const inBlock = this.#rules.inBlock
       const hit = this.#statementHit(statement) ?? this.#rules.admit(step, Date.now())
-      if (hit === undefined) {
+      const injected = hit === undefined ? this.#injected(step, inBlock) : undefined
+      if (hit === undefined && injected === undefined) {
         const { sql: forwarded, tag } = backendForm(parsed, statement, this.#options)
         text += forwarded
-        expectations.push({ tag })
+        expectations.push(expectationOf(step, tag))
         this.#steps.ran(statement)
         continue
       }
-      const refusal = this.#refuse(hit, statement.type, parsed.text.slice(statement.start, from))
-      if (hit.rule === 'age-limit' && step.class === 'transaction') {
+      const refusal =
+        hit === undefined
+          ? this.#tracker.refusal(conflictErrors[injected as ConflictCode])
+          : this.#refuse(hit, statement.type, parsed.text.slice(statement.start, from))
+      if (injected !== undefined || (hit?.rule === 'age-limit' && step.class === 'transaction')) {
         // DSQL's failed COMMIT ends the transaction: roll it back, answer the refusal.
         text += `ROLLBACK; ${refusal}`
         expectations.push({ drop: true }, {})
@@ -199,14 +289,23 @@ export class StatementGate {
 
   #execute(message: Buffer, body: Buffer): Buffer {
     const prepared = this.#portals.get(cstrings(body, 1)[0])
+    const inBlock = this.#rules.inBlock
     const hit = prepared && this.#rules.admit(prepared.step, Date.now())
-    if (prepared === undefined || hit === undefined) {
-      this.#tracker.sent([{ tag: prepared?.tag }])
+    const injected =
+      prepared && hit === undefined ? this.#injected(prepared.step, inBlock) : undefined
+    if (prepared === undefined || (hit === undefined && injected === undefined)) {
+      this.#tracker.sent([prepared ? expectationOf(prepared.step, prepared.tag) : {}])
       return message
     }
-    const refusal = this.#refuse(hit, prepared.step.class)
+    const refusal =
+      hit === undefined
+        ? this.#tracker.refusal(conflictErrors[injected as ConflictCode])
+        : this.#refuse(hit, prepared.step.class)
     this.#tracker.sent([{}])
-    if (hit.rule === 'age-limit' && prepared.step.class === 'transaction') {
+    if (
+      injected !== undefined ||
+      (hit?.rule === 'age-limit' && prepared.step.class === 'transaction')
+    ) {
       this.#rollbackAtSync = true
     }
     // PostgreSQL answers the failing Parse in this Execute's place and skips to Sync.
@@ -225,6 +324,23 @@ export class StatementGate {
     this.#tracker.sent([{ drop: true }], { internal: true })
     this.#rules.settle('I')
     return Buffer.concat([message, typedMessage('Q', cstring('ROLLBACK'))])
+  }
+
+  /**
+   * The conflict injected into this COMMIT, if it ends an open transaction and an injection
+   * matches the session (a transaction that already lost a conflict fails anyway).
+   */
+  #injected(step: TransactionStep, inBlock: boolean): ConflictCode | undefined {
+    const { injections } = this.#options
+    if (injections === undefined || !inBlock || !isCommit(step) || this.#tracker.doomed) return
+    if (this.#status === 'E') return undefined
+    const code = injections.take({ role: this.#options.role, sessionId: this.#options.sessionId })
+    if (code !== undefined) {
+      this.#options.logger.info(
+        `injected a conflict (${code}) into a COMMIT of ${this.#options.who}`,
+      )
+    }
+    return code
   }
 
   #statementHit(statement: ParsedStatement): RuleHit | undefined {
@@ -250,4 +366,13 @@ export class StatementGate {
     )
     return this.#tracker.refusal(fields)
   }
+}
+
+function isCommit(step: TransactionStep): boolean {
+  return step.class === 'transaction' && step.transactionKind === 'TRANS_STMT_COMMIT'
+}
+
+/** What to expect of a statement's answer: its tag, and whether it commits or changes the schema. */
+function expectationOf(step: TransactionStep, tag: string | undefined): Expectation {
+  return { tag, commit: isCommit(step) || undefined, schema: step.class === 'ddl' || undefined }
 }

@@ -72,6 +72,8 @@ const refusedSettings: ReadonlySet<string> = new Set([
   'transaction_isolation',
   'statement_timeout',
   'SESSION CHARACTERISTICS',
+  // The stand-in's own: what `sys.current_session_id()` returns (injections match on it).
+  'dsql_local.session_id',
 ])
 
 const dmlStatements: ReadonlySet<string> = new Set([

@@ -51,6 +51,11 @@ export class TransactionRules {
     return this.#explicit
   }
 
+  /** Whether a DDL statement was admitted in the transaction (as predicted). */
+  get changedSchema(): boolean {
+    return this.#ddl > 0
+  }
+
   /**
    * Judges the next statement: returns the rule it breaks, or `undefined` after counting it in.
    * A refused statement is not counted.

@@ -1,0 +1,75 @@
+import type { StatementGate } from '../relay/statement-gate.ts'
+import type { ConflictCode } from './conflict-errors.ts'
+import type { Contender, LockReferee } from './lock-referee.ts'
+
+/** What a session offers its {@link LockReferee}: its gate and ways to reach its backend session. */
+export interface ContenderParts {
+  readonly gate: StatementGate
+  readonly backendPid: number
+  readonly referee: LockReferee
+  /**
+   * Sends bytes to the backend session between two client messages; `false` when the client is
+   * in the middle of one (nothing is sent then).
+   */
+  readonly toBackend: (bytes: Buffer) => boolean
+  /** Asks PostgreSQL to cancel the backend session's statement in flight. */
+  readonly cancel: () => void
+}
+
+/** A relayed session as a {@link Contender}, with the hook its gate calls when it gets busy or idle. */
+export interface SessionContender extends Contender {
+  /** For the gate's `onBusyChange`. */
+  busyChanged(busy: boolean): void
+}
+
+/**
+ * Joins a relayed session to the {@link LockReferee}. Failing its transaction (`doom`) ends the
+ * transaction's locks at once: a statement in flight is cancelled (its error becomes the
+ * conflict); an idle transaction is aborted inside PostgreSQL by a statement of the relay's own,
+ * whose answers the client never sees (its next statement, or COMMIT, then answers the conflict).
+ * A cancel that came too late (the statement had finished) is made good by the abort as soon as
+ * the session is idle.
+ *
+ * @example
+ * ```ts
+ * const contender = sessionContender({ gate, backendPid, referee, toBackend, cancel })
+ * referee.add(contender)
+ * ```
+ */
+export function sessionContender(parts: ContenderParts): SessionContender {
+  const { gate, referee } = parts
+  const abortIfIdle = (): boolean => {
+    if (gate.busy || gate.status !== 'T') return false
+    return parts.toBackend(gate.abortMessage())
+  }
+  let cancelledAt = -1
+  const contender: SessionContender = {
+    backendPid: parts.backendPid,
+    get serial() {
+      return gate.serial
+    },
+    get busy() {
+      return gate.busy
+    },
+    get committing() {
+      return gate.committing
+    },
+    get changingSchema() {
+      return gate.changingSchema
+    },
+    doom(code: ConflictCode) {
+      // Outside a transaction and with nothing in flight, the session holds no lock.
+      if (!gate.busy && gate.status !== 'T') return
+      if (!gate.doomed) gate.doom(code)
+      if (abortIfIdle() || !gate.busy || cancelledAt === gate.serial) return
+      // One cancel per transaction: a second could reach a later statement.
+      cancelledAt = gate.serial
+      parts.cancel()
+    },
+    busyChanged(busy: boolean) {
+      referee.busyChanged(contender, busy)
+      if (!busy && gate.doomed) abortIfIdle()
+    },
+  }
+  return contender
+}
