@@ -39,36 +39,36 @@ export interface SessionContender extends Contender {
 export function sessionContender(parts: ContenderParts): SessionContender {
   const { gate, referee } = parts
   const abortIfIdle = (): boolean => {
-    if (gate.busy || gate.status !== 'T') return false
-    return parts.toBackend(gate.abortMessage())
+    if (gate.state.busy || gate.state.status !== 'T') return false
+    return parts.toBackend(gate.state.abortMessage())
   }
   let cancelledAt = -1
   const contender: SessionContender = {
     backendPid: parts.backendPid,
     get serial() {
-      return gate.serial
+      return gate.state.serial
     },
     get busy() {
-      return gate.busy
+      return gate.state.busy
     },
     get committing() {
-      return gate.committing
+      return gate.state.committing
     },
     get changingSchema() {
-      return gate.changingSchema
+      return gate.state.changingSchema
     },
     doom(code: ConflictCode) {
       // Outside a transaction and with nothing in flight, the session holds no lock.
-      if (!gate.busy && gate.status !== 'T') return
-      if (!gate.doomed) gate.doom(code)
-      if (abortIfIdle() || !gate.busy || cancelledAt === gate.serial) return
+      if (!gate.state.busy && gate.state.status !== 'T') return
+      if (!gate.state.doomed) gate.state.doom(code)
+      if (abortIfIdle() || !gate.state.busy || cancelledAt === gate.state.serial) return
       // One cancel per transaction: a second could reach a later statement.
-      cancelledAt = gate.serial
+      cancelledAt = gate.state.serial
       parts.cancel()
     },
     busyChanged(busy: boolean) {
       referee.busyChanged(contender, busy)
-      if (!busy && gate.doomed) abortIfIdle()
+      if (!busy && gate.state.doomed) abortIfIdle()
     },
   }
   return contender

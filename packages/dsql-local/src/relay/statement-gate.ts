@@ -1,37 +1,22 @@
-import type { DsqlLocalLogger } from '../logger.ts'
-import { type ConflictCode, conflictErrors } from '../occ/conflict-errors.ts'
-import type { ConflictInjections } from '../occ/conflict-injections.ts'
+import { conflictErrors } from '../occ/conflict-errors.ts'
 import { backendForm } from '../sql/backend-form.ts'
 import type { RuleHit } from '../sql/check-statement.ts'
-import { dsqlRule } from '../sql/dsql-rules.ts'
-import { maskLiterals } from '../sql/dsql-syntax.ts'
 import { type ParsedStatement, parseSql } from '../sql/parse-sql.ts'
 import { SessionStatements } from '../sql/session-statements.ts'
-import { TransactionRules, type TransactionStep } from '../sql/transaction-rules.ts'
-import { cstring, type ErrorFields, typedMessage } from '../wire/pg-messages.ts'
+import { isCommit, type TransactionRules, type TransactionStep } from '../sql/transaction-rules.ts'
+import { cstring, typedMessage } from '../wire/pg-messages.ts'
 import { cstrings, parseMessage } from './protocol-fields.ts'
-import { type Expectation, ResponseTracker } from './response-tracker.ts'
+import { refuseStatement } from './refuse-statement.ts'
+import type { Expectation, ResponseTracker } from './response-tracker.ts'
+import { SessionState, type SessionStateOptions } from './session-state.ts'
 import { translateOnly } from './translate-only.ts'
 
-/** How one session's statements are judged. */
-export interface StatementGateOptions {
+/** How one session's statements are judged (and its transaction followed, see {@link SessionState}). */
+export interface StatementGateOptions extends SessionStateOptions {
   /** `dsql`: DSQL's rules; `postgres`: only DSQL's own syntax is translated. */
   readonly dialect: 'dsql' | 'postgres'
-  /** Rule ids switched off. */
-  readonly relaxed: ReadonlySet<string>
-  readonly ageLimitMs: number
   /** Proves to the stand-in's own functions in `sys` that the relay calls them. */
   readonly internalKey: string
-  readonly logger: DsqlLocalLogger
-  /** Who the session is, for the log (already quoted). */
-  readonly who: string
-  /** The role the session logged in as, and its `sys.current_session_id()`: for injections. */
-  readonly role: string
-  readonly sessionId: string
-  /** Conflicts to inject into COMMITs (see {@link ConflictInjections}). */
-  readonly injections?: ConflictInjections
-  /** Told when the session starts having something in flight (`true`) and when it stops. */
-  readonly onBusyChange?: (busy: boolean) => void
 }
 
 /** What the relay knows of a prepared statement or a portal. */
@@ -54,7 +39,7 @@ const backendTypes = new Set(['C', 'I', 's', 'E', 'Z'])
  *
  * @example
  * ```ts
- * const gate = new StatementGate({ dialect: 'dsql', relaxed: new Set(), ageLimitMs: 300_000, internalKey, logger, who: '"admin"' })
+ * const gate = new StatementGate({ dialect: 'dsql', relaxed: new Set(), ageLimitMs: 300_000, internalKey, logger, who: '"admin"', role: 'admin', sessionId })
  * backend.write(gate.fromClient(wholeQueryMessage))
  * client.write(gate.fromBackend(wholeCommandComplete))
  * ```
@@ -62,7 +47,9 @@ const backendTypes = new Set(['C', 'I', 's', 'E', 'Z'])
 export class StatementGate {
   readonly #options: StatementGateOptions
   readonly #strict: boolean
-  readonly #tracker = new ResponseTracker()
+  /** The session's transaction and what is in flight, shared with its lock referee. */
+  readonly state: SessionState
+  readonly #tracker: ResponseTracker
   readonly #rules: TransactionRules
   /** Protocol-level prepared statements and portals. */
   readonly #statements = new Map<string, Prepared>()
@@ -70,9 +57,6 @@ export class StatementGate {
   readonly #steps: SessionStatements
   /** A COMMIT failed in this extended-protocol batch: end the transaction after its `Sync`. */
   #rollbackAtSync = false
-  #busy = false
-  #serial = 0
-  #status: 'I' | 'T' | 'E' = 'I'
 
   constructor(options: StatementGateOptions) {
     this.#options = options
@@ -82,10 +66,9 @@ export class StatementGate {
         `could not check a ${statement.type} statement (passed on unchecked): ${String(error)}`,
       ),
     )
-    this.#rules = new TransactionRules({
-      relaxed: options.relaxed,
-      ageLimitMs: options.ageLimitMs,
-    })
+    this.state = new SessionState(options)
+    this.#tracker = this.state.tracker
+    this.#rules = this.state.rules
   }
 
   /** Client message types the relay must hand over whole. */
@@ -101,7 +84,7 @@ export class StatementGate {
   /** Takes one whole client message and returns what to send to PostgreSQL instead. */
   fromClient(message: Buffer): Buffer {
     const forward = this.#fromClient(message)
-    this.#noteBusy()
+    this.state.noteBusy()
     return forward
   }
 
@@ -141,76 +124,7 @@ export class StatementGate {
 
   /** Takes one whole server message and returns what to send to the client instead. */
   fromBackend(message: Buffer): Buffer {
-    const { forward, status } = this.#tracker.fromBackend(message)
-    if (status !== undefined) {
-      if (String.fromCharCode(message[5] ?? 0) === 'I') this.#serial += 1
-      if (this.#tracker.idle) {
-        this.#status = status
-        this.#rules.settle(status)
-      }
-      this.#noteBusy()
-    }
-    return forward
-  }
-
-  /** Whether something sent to PostgreSQL is not answered yet. */
-  get busy(): boolean {
-    return !this.#tracker.idle
-  }
-
-  /** The session's transaction status as of the last answer (when nothing is in flight). */
-  get status(): 'I' | 'T' | 'E' {
-    return this.#status
-  }
-
-  /** Counts transactions ended: a lock seen under one serial belongs to that transaction. */
-  get serial(): number {
-    return this.#serial
-  }
-
-  /** Whether a COMMIT is in flight. */
-  get committing(): boolean {
-    return this.#tracker.awaits('commit')
-  }
-
-  /** Whether the transaction changes the schema: a DDL statement ran or runs in it. */
-  get changingSchema(): boolean {
-    return this.#rules.changedSchema || this.#tracker.awaits('schema')
-  }
-
-  /** Whether the session lost a conflict it has not been told of yet. */
-  get doomed(): boolean {
-    return this.#tracker.doomed
-  }
-
-  /**
-   * The transaction lost a conflict: its statement in flight (once cancelled), its next statement,
-   * or its COMMIT answers `code`'s error. The caller ends the transaction's locks, by cancelling
-   * the statement in flight or, when idle, by sending {@link StatementGate.abortMessage}.
-   */
-  doom(code: ConflictCode): void {
-    this.#tracker.doom(conflictErrors[code])
-    this.#options.logger.info(
-      `failed the transaction of ${this.#options.who} with ${code}: another transaction needs what it holds`,
-    )
-  }
-
-  /**
-   * A message that aborts the idle session's transaction in PostgreSQL (so its locks go) without
-   * the client seeing an answer; the next statement is then refused by PostgreSQL (`25P02`) and
-   * that answer becomes the conflict.
-   */
-  abortMessage(): Buffer {
-    this.#tracker.sent([{ drop: true }], { internal: true })
-    this.#noteBusy()
-    return typedMessage('Q', cstring('SELECT "dsql-local: the transaction lost a conflict"'))
-  }
-
-  #noteBusy(): void {
-    const busy = !this.#tracker.idle
-    if (busy === this.#busy) return
-    this.#busy = busy
-    this.#options.onBusyChange?.(busy)
+    return this.state.fromBackend(message)
   }
 
   #query(message: Buffer, body: Buffer): Buffer {
@@ -230,21 +144,18 @@ export class StatementGate {
       text += parsed.text.slice(from, statement.start)
       from = statement.end
       const step = this.#steps.stepOf(statement)
-      const inBlock = this.#rules.inBlock
-      const hit = this.#statementHit(statement) ?? this.#rules.admit(step, Date.now())
-      const injected = hit === undefined ? this.#injected(step, inBlock) : undefined
-      if (hit === undefined && injected === undefined) {
+      const verdict = this.#verdict(step, this.#statementHit(statement), statement.type, () =>
+        parsed.text.slice(statement.start, from),
+      )
+      if (verdict === undefined) {
         const { sql: forwarded, tag } = backendForm(parsed, statement, this.#options)
         text += forwarded
         expectations.push(expectationOf(step, tag))
         this.#steps.ran(statement)
         continue
       }
-      const refusal =
-        hit === undefined
-          ? this.#tracker.refusal(conflictErrors[injected as ConflictCode])
-          : this.#refuse(hit, statement.type, parsed.text.slice(statement.start, from))
-      if (injected !== undefined || (hit?.rule === 'age-limit' && step.class === 'transaction')) {
+      const { refusal } = verdict
+      if (verdict.endsTransaction) {
         // DSQL's failed COMMIT ends the transaction: roll it back, answer the refusal.
         text += `ROLLBACK; ${refusal}`
         expectations.push({ drop: true }, {})
@@ -289,27 +200,15 @@ export class StatementGate {
 
   #execute(message: Buffer, body: Buffer): Buffer {
     const prepared = this.#portals.get(cstrings(body, 1)[0])
-    const inBlock = this.#rules.inBlock
-    const hit = prepared && this.#rules.admit(prepared.step, Date.now())
-    const injected =
-      prepared && hit === undefined ? this.#injected(prepared.step, inBlock) : undefined
-    if (prepared === undefined || (hit === undefined && injected === undefined)) {
+    const verdict = prepared && this.#verdict(prepared.step, undefined, prepared.step.class)
+    if (prepared === undefined || verdict === undefined) {
       this.#tracker.sent([prepared ? expectationOf(prepared.step, prepared.tag) : {}])
       return message
     }
-    const refusal =
-      hit === undefined
-        ? this.#tracker.refusal(conflictErrors[injected as ConflictCode])
-        : this.#refuse(hit, prepared.step.class)
     this.#tracker.sent([{}])
-    if (
-      injected !== undefined ||
-      (hit?.rule === 'age-limit' && prepared.step.class === 'transaction')
-    ) {
-      this.#rollbackAtSync = true
-    }
+    if (verdict.endsTransaction) this.#rollbackAtSync = true
     // PostgreSQL answers the failing Parse in this Execute's place and skips to Sync.
-    return parseMessage('', refusal)
+    return parseMessage('', verdict.refusal)
   }
 
   #sync(message: Buffer): Buffer {
@@ -327,20 +226,25 @@ export class StatementGate {
   }
 
   /**
-   * The conflict injected into this COMMIT, if it ends an open transaction and an injection
-   * matches the session (a transaction that already lost a conflict fails anyway).
+   * Judges a statement about to run: `undefined` when it runs, else the statement that fails in its
+   * place and whether that ends the transaction (a COMMIT past the age limit, or one that an
+   * injected conflict fails). `hit` is a rule the statement itself breaks.
    */
-  #injected(step: TransactionStep, inBlock: boolean): ConflictCode | undefined {
-    const { injections } = this.#options
-    if (injections === undefined || !inBlock || !isCommit(step) || this.#tracker.doomed) return
-    if (this.#status === 'E') return undefined
-    const code = injections.take({ role: this.#options.role, sessionId: this.#options.sessionId })
-    if (code !== undefined) {
-      this.#options.logger.info(
-        `injected a conflict (${code}) into a COMMIT of ${this.#options.who}`,
-      )
+  #verdict(
+    step: TransactionStep,
+    hit: RuleHit | undefined,
+    kind: string,
+    sql = () => '',
+  ): { refusal: string; endsTransaction: boolean } | undefined {
+    const inBlock = this.#rules.inBlock
+    const broken = hit ?? this.#rules.admit(step, Date.now())
+    if (broken !== undefined) {
+      const endsTransaction = broken.rule === 'age-limit' && step.class === 'transaction'
+      return { refusal: this.#refuse(broken, kind, sql()), endsTransaction }
     }
-    return code
+    const code = isCommit(step) && inBlock ? this.state.injectedConflict() : undefined
+    if (code === undefined) return undefined
+    return { refusal: this.#tracker.refusal(conflictErrors[code]), endsTransaction: true }
   }
 
   #statementHit(statement: ParsedStatement): RuleHit | undefined {
@@ -354,22 +258,8 @@ export class StatementGate {
 
   /** Logs the refusal and returns the statement that makes PostgreSQL fail in its place. */
   #refuse(hit: RuleHit, kind: string, sql = ''): string {
-    const rule = dsqlRule(hit.rule)
-    const fields: ErrorFields = {
-      severity: 'ERROR',
-      code: rule.code,
-      message: rule.message.replace('{}', hit.name ?? ''),
-    }
-    const shown = sql ? ` ${JSON.stringify(maskLiterals(sql))}` : ''
-    this.#options.logger.warn(
-      `refused a statement of ${this.#options.who} by rule "${rule.id}" (${fields.code} ${fields.message}): ${kind}${shown}`,
-    )
-    return this.#tracker.refusal(fields)
+    return refuseStatement(this.#tracker, this.#options, { hit, kind, sql })
   }
-}
-
-function isCommit(step: TransactionStep): boolean {
-  return step.class === 'transaction' && step.transactionKind === 'TRANS_STMT_COMMIT'
 }
 
 /** What to expect of a statement's answer: its tag, and whether it commits or changes the schema. */

@@ -7,6 +7,11 @@ export interface TransactionStep {
   readonly transactionKind?: string
 }
 
+/** Whether `step` is a COMMIT (or END). */
+export function isCommit(step: TransactionStep): boolean {
+  return step.class === 'transaction' && step.transactionKind === 'TRANS_STMT_COMMIT'
+}
+
 const ends: ReadonlySet<string> = new Set([
   'TRANS_STMT_COMMIT',
   'TRANS_STMT_ROLLBACK',
