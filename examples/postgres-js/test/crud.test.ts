@@ -1,10 +1,18 @@
-import { describe, expect, inject, it } from 'vitest'
+import type { RetryEvent } from 'dsql-auth'
+import type { DsqlLocalCluster } from 'dsql-local'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createSql, NON_ADMIN_SCHEMA, schemaFor } from '../src/db.ts'
 import { grantNonAdmin } from '../src/grant-non-admin.ts'
-import { createOwnerTable, insertOwners } from '../src/owners.ts'
+import {
+  createOwnerTable,
+  deleteOwners,
+  findOwners,
+  insertOwners,
+  updateCity,
+} from '../src/owners.ts'
 import { runExample } from '../src/run-example.ts'
 import { transaction } from '../src/transaction.ts'
-import { clusterConfig, sleep } from './cluster-config.ts'
+import { clusterConfig } from './cluster-config.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
@@ -71,36 +79,84 @@ describe('the example program', () => {
       ])
       const id = owner?.id as string
 
-      let firstUpdated!: () => void
-      const updatedByFirst = new Promise<void>((resolve) => {
-        firstUpdated = resolve
+      // A reads the owner; while A is open, B moves the owner to Milan and commits; then A writes
+      // a city computed from what it read. A has lost: DSQL fails it at COMMIT (the stand-in
+      // already at its UPDATE), and the helper runs A again, which now reads B's city.
+      let aHasRead!: () => void
+      const bMayRun = new Promise<void>((resolve) => {
+        aHasRead = resolve
       })
-      const first = transaction(sql, async (tx) => {
-        await tx`update owner set city = 'Milan' where id = ${id}`
-        firstUpdated()
-        await sleep(300) // the second transaction writes the same row meanwhile
-      })
+      const bCommitted = bMayRun.then(() => updateCity(sql, 'public', id, 'Milan'))
       const attempts: number[] = []
-      const retries: string[] = []
-      const second = updatedByFirst.then(() =>
-        transaction(
-          sql,
-          async (tx) => {
-            attempts.push(attempts.length + 1)
-            await tx`update owner set city = 'Turin' where id = ${id}`
-          },
-          { baseDelayMs: 5, onRetry: (e) => retries.push(e.sqlState ?? '') },
-        ),
+      const read: string[] = []
+      const retries: RetryEvent[] = []
+      await transaction(
+        sql,
+        async (tx) => {
+          attempts.push(attempts.length + 1)
+          const [before] = await findOwners(tx, 'public', [id])
+          read.push(before?.city ?? '')
+          if (attempts.length === 1) {
+            aHasRead()
+            await bCommitted
+          }
+          await updateCity(tx, 'public', id, `${before?.city}, Italy`)
+        },
+        { baseDelayMs: 5, onRetry: (e) => retries.push(e) },
       )
-      await Promise.all([first, second])
 
       expect(attempts).toEqual([1, 2])
-      expect(retries).toEqual(['40001'])
-      const [row] = await sql`select city from owner where id = ${id}`
-      expect(row?.city).toBe('Turin')
-      await sql`delete from owner where id = ${id}`
+      expect(read).toEqual(['Rome', 'Milan'])
+      expect(retries.map((e) => e.sqlState)).toEqual(['40001'])
+      expect(retries[0]?.error).toMatchObject({ message: expect.stringContaining('(OC000)') })
+      const [after] = await findOwners(sql, 'public', [id])
+      expect(after?.city).toBe('Milan, Italy') // B's move and A's change, neither lost
+      await deleteOwners(sql, 'public', [id])
     } finally {
       await sql.end()
     }
   })
+})
+
+describe('a transaction on a stand-in of its own that injects conflicts at COMMIT', () => {
+  // Injected conflicts hit every session of a stand-in, so this test has one to itself.
+  let cluster: DsqlLocalCluster | undefined
+  beforeAll(async () => {
+    if (!inject('local')) return
+    const { startDsqlLocal } = await import('dsql-local')
+    cluster = await startDsqlLocal()
+  })
+  afterAll(() => cluster?.stop())
+
+  it.skipIf(!inject('local'))(
+    'runs the transaction three times after two injected conflicts, and writes once',
+    async () => {
+      if (cluster === undefined) throw new Error('the stand-in did not start')
+      const sql = createSql(clusterConfig(cluster.env), { credentials: cluster.credentials })
+      try {
+        await createOwnerTable(sql, 'public')
+        cluster.injectConflicts({ count: 2 })
+        const attempts: number[] = []
+        const retries: (string | undefined)[] = []
+        const inserted = await transaction(
+          sql,
+          async (tx) => {
+            attempts.push(attempts.length + 1)
+            const [owner] = await insertOwners(tx, 'public', [
+              { name: 'Di', city: 'Bern', telephone: null },
+            ])
+            return owner
+          },
+          { baseDelayMs: 5, onRetry: (e) => retries.push(e.sqlState) },
+        )
+
+        expect(attempts).toEqual([1, 2, 3])
+        expect(retries).toEqual(['40001', '40001'])
+        const rows = await sql`select id, name, city, telephone from owner`
+        expect([...rows]).toEqual([inserted])
+      } finally {
+        await sql.end()
+      }
+    },
+  )
 })
