@@ -1,5 +1,5 @@
 import { type DsqlLocalCluster, startDsqlLocal } from 'dsql-local'
-import { Kysely, sql as kyselySql, PostgresDialect } from 'kysely'
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -10,6 +10,7 @@ import {
   isOccConflict,
   loadConfig,
   sqlState,
+  withRetry,
 } from '../src/index.ts'
 
 // What dsql-auth hands to drivers, used by the real drivers against dsql-local: a real PostgreSQL 16
@@ -97,73 +98,177 @@ describe('dsqlTls and createTokenProvider with the real drivers', () => {
   })
 })
 
-describe('isOccConflict on real serialization failures (SQLSTATE 40001) from each driver', () => {
-  /** Two transactions update one row; the second fails at its UPDATE or COMMIT with 40001. */
-  async function conflict(
-    begin: () => Promise<{ run: (text: string) => Promise<unknown>; end: () => Promise<void> }>,
-  ): Promise<unknown> {
+describe('withRetry on optimistic-concurrency conflicts (SQLSTATE 40001) raised by each driver', () => {
+  beforeAll(async () => {
     const setup = pgClient()
     await setup.connect()
-    await setup.query('create table if not exists counter (id int primary key, n int not null)')
-    await setup.query('insert into counter values (1, 0) on conflict (id) do nothing')
-    await setup.end()
-    const [first, second] = [await begin(), await begin()]
     try {
-      await first.run('begin')
-      await second.run('begin')
-      await second.run('select n from counter where id = 1') // the snapshot is taken here
-      await first.run('update counter set n = n + 1 where id = 1')
-      await first.run('commit')
-      return await second
-        .run('update counter set n = n + 1 where id = 1')
-        .then(() => second.run('commit'))
-        .then(
-          () => undefined,
-          (error: unknown) => error,
-        )
+      await setup.query(
+        'create table if not exists counter (id uuid primary key default gen_random_uuid(), n int not null)',
+      )
     } finally {
-      await second.run('rollback').catch(() => {})
-      await first.end()
-      await second.end()
+      await setup.end()
     }
-  }
-
-  it('pg', async () => {
-    const error = await conflict(async () => {
-      const client = pgClient()
-      await client.connect()
-      return { run: (text) => client.query(text), end: () => client.end() }
-    })
-    expect(error).toBeInstanceOf(pg.DatabaseError)
-    expect(sqlState(error)).toBe('40001')
-    expect(isOccConflict(error)).toBe(true)
   })
 
-  it('postgres.js', async () => {
-    const error = await conflict(async () => {
-      const sql = postgresJs()
-      const reserved = await sql.reserve()
-      return {
-        run: (text) => reserved.unsafe(text),
-        end: async () => {
-          reserved.release()
-          await sql.end()
-        },
+  describe.each([
+    { driver: 'pg', open: pgSession, errorClass: pg.DatabaseError },
+    { driver: 'postgres.js', open: postgresJsSession, errorClass: postgres.PostgresError },
+    { driver: 'Kysely over pg', open: kyselySession, errorClass: pg.DatabaseError },
+  ])('$driver', ({ open, errorClass }) => {
+    /** The checks every conflict the driver raised must pass, whatever its DSQL code. */
+    function expectConflicts(errors: unknown[], code: 'OC000' | 'OC001'): void {
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(errorClass)
+        expect(error).toMatchObject({ message: expect.stringContaining(`(${code})`) })
+        expect(sqlState(error)).toBe('40001')
+        expect(isOccConflict(error)).toBe(true)
+      }
+    }
+
+    it.each(['OC000', 'OC001'] as const)(
+      'runs a transaction three times when its first two COMMITs fail with %s, and one increment stays',
+      async (code) => {
+        const session = await open()
+        try {
+          const id = await newCounter(session.query)
+          cluster.injectConflicts({ count: 2, code, sessionId: session.id })
+          const attempts: number[] = []
+          const ranToCommit: number[] = []
+          const conflicts: unknown[] = []
+          await withRetry(
+            async (attempt) => {
+              attempts.push(attempt)
+              await session.transaction(async (query) => {
+                const n = await readCounter(query, id)
+                await query('update counter set n = $2 where id = $1', [id, n + 1])
+                ranToCommit.push(attempt)
+              })
+            },
+            { baseDelayMs: 1, onRetry: (e) => conflicts.push(e.error) },
+          )
+
+          expect(attempts).toEqual([1, 2, 3])
+          // Every statement of every attempt succeeded: the first two failed at COMMIT.
+          expect(ranToCommit).toEqual([1, 2, 3])
+          expect(conflicts).toHaveLength(2)
+          expectConflicts(conflicts, code)
+          expect(await readCounter(session.query, id)).toBe(1)
+        } finally {
+          await session.end()
+        }
+      },
+    )
+
+    it('runs a transaction again when another one changed and committed the row it read, and loses no update', async () => {
+      const session = await open()
+      const other = pgClient()
+      await other.connect()
+      try {
+        const id = await newCounter(session.query)
+        const attempts: number[] = []
+        const conflicts: unknown[] = []
+        await withRetry(
+          async (attempt) => {
+            attempts.push(attempt)
+            await session.transaction(async (query) => {
+              const n = await readCounter(query, id)
+              if (attempt === 1) {
+                await other.query('update counter set n = n + 10 where id = $1', [id])
+              }
+              await query('update counter set n = $2 where id = $1', [id, n + 1])
+            })
+          },
+          { baseDelayMs: 1, onRetry: (e) => conflicts.push(e.error) },
+        )
+
+        expect(attempts).toEqual([1, 2])
+        expect(conflicts).toHaveLength(1)
+        expectConflicts(conflicts, 'OC000')
+        expect(await readCounter(session.query, id)).toBe(11) // the other's 10 and this one's 1
+      } finally {
+        await other.end()
+        await session.end()
       }
     })
-    expect(error).toBeInstanceOf(postgres.PostgresError)
-    expect(sqlState(error)).toBe('40001')
-    expect(isOccConflict(error)).toBe(true)
-  })
-
-  it('Kysely over pg', async () => {
-    const error = await conflict(async () => {
-      // A pool of one: every statement Kysely runs goes to the same connection, BEGIN to COMMIT.
-      const pool = new pg.Pool({ ...connection(), max: 1 })
-      const db = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) })
-      return { run: (text) => kyselySql.raw(text).execute(db), end: () => db.destroy() }
-    })
-    expect(sqlState(error)).toBe('40001')
-    expect(isOccConflict(error)).toBe(true)
   })
 })
+
+/** One statement with `$n` parameters; resolves to its rows. */
+type Query = (text: string, params?: (string | number)[]) => Promise<Record<string, unknown>[]>
+
+/** One connection of a driver, as the retry tests use it. */
+interface Session {
+  /** `sys.current_session_id()` of the connection: where injected conflicts are aimed. */
+  readonly id: string
+  /** A statement of its own, committed at once. */
+  readonly query: Query
+  /** Runs `work` between BEGIN and COMMIT, the driver's own way, and rolls back when either fails. */
+  transaction(work: (query: Query) => Promise<void>): Promise<void>
+  end(): Promise<void>
+}
+
+async function sessionOn(
+  query: Query,
+  rest: Pick<Session, 'transaction' | 'end'>,
+): Promise<Session> {
+  const [row] = await query('select sys.current_session_id() as id')
+  return { id: String(row?.id), query, ...rest }
+}
+
+async function pgSession(): Promise<Session> {
+  const client = pgClient()
+  await client.connect()
+  const query: Query = async (text, params = []) => (await client.query(text, params)).rows
+  return sessionOn(query, {
+    async transaction(work) {
+      await client.query('begin')
+      try {
+        await work(query)
+        await client.query('commit')
+      } catch (error) {
+        await client.query('rollback')
+        throw error
+      }
+    },
+    end: () => client.end(),
+  })
+}
+
+async function postgresJsSession(): Promise<Session> {
+  const sql = postgresJs() // one connection: `max: 1`
+  const on =
+    (run: postgres.Sql | postgres.TransactionSql): Query =>
+    async (text, params = []) => [...(await run.unsafe(text, params))]
+  return sessionOn(on(sql), {
+    async transaction(work) {
+      await sql.begin((tx) => work(on(tx)))
+    },
+    end: () => sql.end(),
+  })
+}
+
+async function kyselySession(): Promise<Session> {
+  // A pool of one: every statement Kysely runs goes to the same connection, BEGIN to COMMIT.
+  const pool = new pg.Pool({ ...connection(), max: 1 })
+  const db = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) })
+  const on =
+    (run: Kysely<Record<string, never>>): Query =>
+    async (text, params = []) =>
+      (await run.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, params))).rows
+  return sessionOn(on(db), {
+    transaction: (work) => db.transaction().execute((trx) => work(on(trx))),
+    end: () => db.destroy(),
+  })
+}
+
+/** A new row of `counter` at 0; returns its id. */
+async function newCounter(query: Query): Promise<string> {
+  const [row] = await query('insert into counter (n) values (0) returning id')
+  return String(row?.id)
+}
+
+async function readCounter(query: Query, id: string): Promise<number> {
+  const [row] = await query('select n from counter where id = $1', [id])
+  return Number(row?.n)
+}
