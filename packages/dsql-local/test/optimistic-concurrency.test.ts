@@ -138,6 +138,17 @@ describe('no statement waits for another transaction', () => {
     expect(await rowValue(check, t)).toBe(110)
   })
 
+  it('two inserts of one key: the second goes on, the first fails at COMMIT', async () => {
+    const [a, b, check] = [await session(), await session(), await session()]
+    const t = await table(check)
+    await a.query('BEGIN')
+    await a.query(`INSERT INTO ${t} VALUES (3, 30)`)
+    const { ms } = await timed(() => b.query(`INSERT INTO ${t} VALUES (3, 31)`))
+    expect(ms).toBeLessThan(NO_WAIT_MS)
+    await expect(a.query('COMMIT')).rejects.toMatchObject(OC000)
+    expect(await rowValue(check, t, 3)).toBe(31)
+  })
+
   it('disjoint rows never conflict; read-only transactions never conflict', async () => {
     const [a, b, check] = [await session(), await session(), await session()]
     const t = await table(check)
@@ -297,6 +308,16 @@ describe('schema changes (OC001)', () => {
     expect(ms).toBeLessThan(NO_WAIT_MS)
     await expect(a.query(`SELECT count(*) FROM ${t}`)).rejects.toMatchObject(OC001)
     await a.query('ROLLBACK')
+  })
+
+  it('a transaction that holds none of the changed table goes on', async () => {
+    const [a, b, check] = [await session(), await session(), await session()]
+    const [t, other] = [await table(check), await table(check)]
+    await a.query('BEGIN')
+    await a.query(`UPDATE ${other} SET v = 11 WHERE id = 1`)
+    await b.query(`ALTER TABLE ${t} ADD COLUMN note text`)
+    expect((await a.query('COMMIT')).command).toBe('COMMIT')
+    expect(await rowValue(check, other)).toBe(11)
   })
 
   it('... or at its COMMIT; a writing transaction loses its writes', async () => {
