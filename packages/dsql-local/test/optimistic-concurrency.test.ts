@@ -182,6 +182,45 @@ describe('no statement waits for another transaction', () => {
   })
 })
 
+describe('under contention', () => {
+  it('workers incrementing two rows lose no update: every conflict is a 40001, and retries finish', async () => {
+    const check = await session()
+    const t = await table(check)
+    const workers = await Promise.all(Array.from({ length: 16 }, () => session()))
+    const perWorker = 25
+    const errors = new Map<string, number>()
+    let attempts = 0
+    await Promise.all(
+      workers.map(async (client, w) => {
+        for (let i = 0; i < perWorker; i++) {
+          const id = 1 + ((w + i) % 2)
+          for (;;) {
+            attempts += 1
+            try {
+              await client.query('BEGIN')
+              const { rows } = await client.query(`SELECT v FROM ${t} WHERE id = $1`, [id])
+              await client.query(`UPDATE ${t} SET v = $1 WHERE id = $2`, [rows[0].v + 1, id])
+              await client.query('COMMIT')
+              break
+            } catch (error) {
+              const key = `${(error as { code?: string }).code} ${(error as Error).message}`
+              errors.set(key, (errors.get(key) ?? 0) + 1)
+              await client.query('ROLLBACK')
+              if ((error as { code?: string }).code !== '40001') throw error
+            }
+          }
+        }
+      }),
+    )
+    // A lost update would leave the sum short of the committed increments.
+    const total = (await rowValue(check, t, 1)) ?? 0
+    const total2 = (await rowValue(check, t, 2)) ?? 0
+    expect(total - 10 + (total2 - 20)).toBe(16 * perWorker)
+    expect([...errors.keys()]).toEqual([`40001 ${OC000.message}`])
+    expect(attempts).toBeGreaterThan(16 * perWorker)
+  })
+})
+
 describe('conflicts with rows changed since the snapshot', () => {
   it('the order of commits decides: the first to commit wins, whichever wrote first', async () => {
     const [a, b, check] = [await session(), await session(), await session()]

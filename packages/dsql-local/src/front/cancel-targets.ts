@@ -76,7 +76,7 @@ export class CancelTargets {
 }
 
 /** Asks the backend at `target` to cancel the statement in flight of the session with this key. */
-export function sendCancelRequest(
+function sendCancelRequest(
   target: net.NetConnectOpts,
   processId: number,
   secret: number,

@@ -17,7 +17,7 @@ import {
   parseStartupParams,
 } from '../wire/pg-messages.ts'
 import { admitSession } from './admit-session.ts'
-import { CancelTargets, sendCancelRequest } from './cancel-targets.ts'
+import { CancelTargets } from './cancel-targets.ts'
 import { ConnectionLimits } from './connection-limits.ts'
 import { delayIncoming } from './delay-incoming.ts'
 import { describeError, shown } from './log-text.ts'
@@ -218,15 +218,24 @@ export class TlsFront {
         onBusyChange: (busy) => contender?.busyChanged(busy),
       })
       const referee = this.#referee
-      const target = this.#backend?.target
-      if (referee && target) {
+      const control = this.#backend?.control
+      if (referee && control) {
         contender = sessionContender({
           gate,
           backendPid: backend.processId,
           referee,
           // Called only later, by the referee: the relay exists by then.
           toBackend: (bytes) => relay.toBackend(bytes),
-          cancel: () => sendCancelRequest(target, backend.processId, backend.secret, config.logger),
+          // Through the control connection: when it returns, the backend has the signal, so the
+          // client's next message (held until then) cannot be the statement it cancels.
+          cancel: () =>
+            relay.holdClientUntil(
+              control
+                .query('SELECT pg_catalog.pg_cancel_backend($1)', [backend.processId])
+                .catch((error: unknown) =>
+                  config.logger.error(`could not cancel a statement: ${describeError(error)}`),
+                ),
+            ),
         })
         referee.add(contender)
       }

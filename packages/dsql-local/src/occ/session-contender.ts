@@ -12,7 +12,10 @@ export interface ContenderParts {
    * in the middle of one (nothing is sent then).
    */
   readonly toBackend: (bytes: Buffer) => boolean
-  /** Asks PostgreSQL to cancel the backend session's statement in flight. */
+  /**
+   * Asks PostgreSQL to cancel the backend session's statement in flight, holding the client's next
+   * messages back until the cancel is delivered (so it cannot reach a later statement).
+   */
   readonly cancel: () => void
 }
 

@@ -34,6 +34,12 @@ export interface Relay {
    * sends nothing) while the client is in the middle of a message or the session is closed.
    */
   toBackend(bytes: Buffer): boolean
+  /**
+   * Keeps the client's next messages from the backend until `done` settles (they are queued, in
+   * order): used while a cancel of the statement in flight is delivered, so that it cannot reach a
+   * later statement.
+   */
+  holdClientUntil(done: Promise<unknown>): void
 }
 
 /**
@@ -79,7 +85,13 @@ export function relaySession(options: RelayOptions): Relay {
     queueMicrotask(() => options.onClose(reason))
   }
 
+  // Client chunks kept back while the relay holds the client (see `holdClientUntil`).
+  let heldChunks: Buffer[] | undefined
   const onClientData = (chunk: Buffer) => {
+    if (heldChunks !== undefined) {
+      heldChunks.push(chunk)
+      return
+    }
     let forward: Buffer[]
     try {
       forward = fromClient.push(chunk).forward
@@ -136,6 +148,16 @@ export function relaySession(options: RelayOptions): Relay {
       if (closed || !fromClient.atBoundary) return false
       backend.write(bytes)
       return true
+    },
+    holdClientUntil: (done) => {
+      if (heldChunks !== undefined) return
+      const held: Buffer[] = []
+      heldChunks = held
+      const release = () => {
+        heldChunks = undefined
+        for (const chunk of held) if (!closed) onClientData(chunk)
+      }
+      done.then(release, release)
     },
   }
 }
