@@ -1,8 +1,13 @@
+import { DSQL_ERROR_TEXTS } from './dsql-error-texts.ts'
+
 /** Five characters of digits and upper-case letters: the SQLSTATE form. */
 const SQLSTATE = /^[0-9A-Z]{5}$/
 
-/** `(OC000)` data conflict or `(OC001)` schema change, as Aurora DSQL ends its conflict messages. */
-const OCC_CODE = /\bOC00[01]\b/
+/** SQLSTATE `serialization_failure`: the only code a conflict comes with. */
+const SERIALIZATION_FAILURE = '40001'
+
+/** DSQL's conflict texts, each ending in its code (`OC000` data, `OC001` schema). */
+const CONFLICT_TEXTS = [DSQL_ERROR_TEXTS.dataConflict.text, DSQL_ERROR_TEXTS.schemaConflict.text]
 
 /** How deep {@link sqlState} follows `cause` chains. */
 const MAX_DEPTH = 8
@@ -18,29 +23,58 @@ const MAX_DEPTH = 8
  * ```
  */
 export function sqlState(error: unknown): string | undefined {
+  return databaseError(error)?.code
+}
+
+/**
+ * Whether `error` is an Aurora DSQL optimistic-concurrency conflict, so that the whole transaction
+ * should run again: its SQLSTATE is `40001`. An error without any SQLSTATE (a wrapper that dropped
+ * the driver's error) counts only when a message in its `cause` chain holds DSQL's exact conflict
+ * text, `change conflicts with another transaction (OC000)` or
+ * `schema has been updated by another transaction (OC001)`. A code alone proves nothing: PostgreSQL
+ * echoes user input (`invalid input syntax for type uuid: "OC001"`, SQLSTATE `22P02`).
+ *
+ * @example
+ * ```ts
+ * isOccConflict(error) // true for pg's DatabaseError with code '40001'
+ * ```
+ */
+export function isOccConflict(error: unknown): boolean {
+  const state = sqlState(error)
+  if (state !== undefined) return state === SERIALIZATION_FAILURE
+  return messages(error).some((message) => CONFLICT_TEXTS.some((text) => message.includes(text)))
+}
+
+/**
+ * The first error in `error`'s `cause` chain that carries a SQLSTATE, with its code and message:
+ * the server's own answer, however deep a wrapper put it.
+ */
+export function databaseError(error: unknown): { code: string; message: string } | undefined {
   let current: unknown = error
   for (let depth = 0; depth < MAX_DEPTH && isObject(current); depth++) {
-    const { code, syscall } = current as { code?: unknown; syscall?: unknown }
-    if (typeof code === 'string' && SQLSTATE.test(code) && syscall === undefined) return code
+    const { code, syscall, message } = current as {
+      code?: unknown
+      syscall?: unknown
+      message?: unknown
+    }
+    if (typeof code === 'string' && SQLSTATE.test(code) && syscall === undefined) {
+      return { code, message: typeof message === 'string' ? message : '' }
+    }
     current = (current as { cause?: unknown }).cause
   }
   return undefined
 }
 
-/**
- * Whether `error` is an Aurora DSQL optimistic-concurrency conflict: SQLSTATE 40001, or a message
- * carrying `OC000` (data changed by another transaction) or `OC001` (schema changed). The whole
- * transaction should be run again.
- */
-export function isOccConflict(error: unknown): boolean {
-  if (sqlState(error) === '40001') return true
+/** The string messages along `error`'s `cause` chain. */
+function messages(error: unknown): string[] {
+  const found: string[] = []
   let current: unknown = error
   for (let depth = 0; depth < MAX_DEPTH && isObject(current); depth++) {
     const { message } = current as { message?: unknown }
-    if (typeof message === 'string' && OCC_CODE.test(message)) return true
+    if (typeof message === 'string') found.push(message)
     current = (current as { cause?: unknown }).cause
   }
-  return false
+  return found
 }
 
 function isObject(value: unknown): value is object {

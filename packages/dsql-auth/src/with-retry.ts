@@ -44,8 +44,9 @@ export const RETRY_DEFAULTS = Object.freeze({
 
 /**
  * Runs `work` and runs it again, whole, when it fails with an optimistic-concurrency conflict
- * (SQLSTATE 40001, `OC000`, `OC001`). Aurora DSQL detects conflicts at COMMIT, so `work` must be the
- * entire transaction: begin, statements, commit, on a connection it takes from the pool itself.
+ * ({@link isOccConflict}: SQLSTATE 40001, `OC000` or `OC001`). Aurora DSQL detects conflicts at
+ * COMMIT, so `work` must be the entire transaction: begin, statements, commit, on a connection it
+ * takes from the pool itself.
  *
  * Waits between attempts with exponential backoff and full jitter: before retry `n` it waits a
  * random time in `[0, min(maxDelayMs, baseDelayMs * 2^(n-1)))`, and never more than

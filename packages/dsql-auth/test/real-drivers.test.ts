@@ -191,6 +191,34 @@ describe('withRetry on optimistic-concurrency conflicts (SQLSTATE 40001) raised 
         await session.end()
       }
     })
+
+    it.each(['OC000', 'OC001'])(
+      'runs a statement once when it fails with another error whose message holds %s (22P02 for a bad uuid)',
+      async (code) => {
+        const session = await open()
+        try {
+          const attempts: number[] = []
+          const error = await withRetry(
+            async (attempt) => {
+              attempts.push(attempt)
+              await session.query('select $1::uuid as id', [code])
+            },
+            { baseDelayMs: 1 },
+          ).catch((e: unknown) => e)
+
+          expect(attempts).toEqual([1])
+          // The driver's own error, rethrown untouched: not a DsqlRetryError saying "kept conflicting".
+          expect(error).toBeInstanceOf(errorClass)
+          expect(error).toMatchObject({
+            message: `invalid input syntax for type uuid: "${code}"`,
+          })
+          expect(sqlState(error)).toBe('22P02')
+          expect(isOccConflict(error)).toBe(false)
+        } finally {
+          await session.end()
+        }
+      },
+    )
   })
 })
 

@@ -95,10 +95,9 @@ describe('no token, password or secret key in any output', () => {
   it('retry errors', async () => {
     const error = await withRetry(
       async () => {
-        throw Object.assign(
-          new Error('change conflicts with another transaction, please retry: (OC000)'),
-          { code: '40001' },
-        )
+        throw Object.assign(new Error('change conflicts with another transaction (OC000)'), {
+          code: '40001',
+        })
       },
       { maxAttempts: 2, baseDelayMs: 1 },
     ).catch((e: unknown) => e)

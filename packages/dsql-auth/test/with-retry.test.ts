@@ -9,13 +9,14 @@ import {
 } from '../src/index.ts'
 import { kyselyError, pgError, postgresJsError } from './driver-errors.ts'
 
+// DSQL's texts, exactly as in `dsql-facts.md` ("Concurrency").
 const DATA_CONFLICT = {
   code: '40001',
-  message: 'change conflicts with another transaction, please retry: (OC000)',
+  message: 'change conflicts with another transaction (OC000)',
 }
 const SCHEMA_CONFLICT = {
   code: '40001',
-  message: 'schema has been updated by another transaction, please retry: (OC001)',
+  message: 'schema has been updated by another transaction (OC001)',
 }
 const UNIQUE_VIOLATION = {
   code: '23505',
@@ -56,14 +57,31 @@ describe('sqlState and isOccConflict read every driver error shape', () => {
     expect(isOccConflict(error)).toBe(true)
   })
 
-  it('an OC000/OC001 message counts even without SQLSTATE 40001', () => {
-    expect(
-      isOccConflict(new Error('change conflicts with another transaction, please retry: (OC000)')),
-    ).toBe(true)
-    expect(
-      isOccConflict(new Error('wrapped', { cause: new Error('schema has been updated: (OC001)') })),
-    ).toBe(true)
+  it('without any SQLSTATE, only DSQL’s exact conflict text counts, also inside a wrapper', () => {
+    expect(isOccConflict(new Error(DATA_CONFLICT.message))).toBe(true)
+    expect(isOccConflict(new Error('wrapped', { cause: new Error(SCHEMA_CONFLICT.message) }))).toBe(
+      true,
+    )
+    expect(isOccConflict(new Error(`transaction failed: ${DATA_CONFLICT.message}`))).toBe(true)
+    // The code alone, or a text that is not DSQL's, is not a conflict.
+    expect(isOccConflict(new Error('schema has been updated: (OC001)'))).toBe(false)
+    expect(isOccConflict(new Error('OC000'))).toBe(false)
     expect(isOccConflict(new Error('OC0001 is not a conflict code'))).toBe(false)
+  })
+
+  it('an error with another SQLSTATE is no conflict, whatever its message says', async () => {
+    // What PostgreSQL answers `select $1::uuid` with 'OC001': the code is the user's input.
+    const badUuid = await pgError({
+      code: '22P02',
+      message: 'invalid input syntax for type uuid: "OC001"',
+    })
+    expect(sqlState(badUuid)).toBe('22P02')
+    expect(isOccConflict(badUuid)).toBe(false)
+    const quoted = await pgError({ ...UNIQUE_VIOLATION, message: `${DATA_CONFLICT.message}` })
+    expect(isOccConflict(quoted)).toBe(false)
+    expect(isOccConflict(postgresJsError({ code: '42601', message: 'syntax error (OC000)' }))).toBe(
+      false,
+    )
   })
 
   it('finds the SQLSTATE through cause chains, and ignores system-call codes', async () => {
