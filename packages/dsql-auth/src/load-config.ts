@@ -21,7 +21,10 @@ export interface DsqlConfig {
   readonly host: string
   /** TCP port (`DB_PORT`, default 5432). */
   readonly port: number
-  /** AWS region of the cluster; `undefined` only when IAM is off and no region was given. */
+  /**
+   * AWS region tokens are signed for: the one a `<id>.dsql.<region>.on.aws` endpoint names, else
+   * `REGION`, `AWS_REGION` or `AWS_DEFAULT_REGION`. `undefined` only when IAM is off and none was given.
+   */
   readonly region: string | undefined
   /** The cluster's admin user name (`CLUSTER_USER`, default `admin`). */
   readonly clusterUser: string
@@ -48,7 +51,10 @@ export interface DsqlConfig {
 /** The environment shape {@link loadConfig} reads: any string map, such as `process.env`. */
 export type Env = Readonly<Record<string, string | undefined>>
 
-/** Where the region may be given, first match wins. */
+/**
+ * Where the region may be given for an endpoint that does not name one (a bare cluster id, another
+ * host name), first match wins. For a DSQL endpoint, only `REGION` is read, and must agree.
+ */
 const REGION_VARIABLES = ['REGION', 'AWS_REGION', 'AWS_DEFAULT_REGION'] as const
 const TRUE = new Set(['true', '1', 'yes', 'on'])
 const FALSE = new Set(['false', '0', 'no', 'off'])
@@ -56,7 +62,8 @@ const FALSE = new Set(['false', '0', 'no', 'off'])
 /**
  * Reads the Aurora DSQL connection settings from `env` (default `process.env`) and returns them
  * validated and frozen. Variable names and defaults follow the original Go `pgx` example.
- * Empty variables count as unset.
+ * Empty variables count as unset. The region inside a `<id>.dsql.<region>.on.aws` endpoint is the
+ * signing region: `AWS_REGION` never overrides it, and a `REGION` that contradicts it is an error.
  *
  * @throws {DsqlConfigError} listing every missing or bad value at once, each with an example.
  * @example
@@ -108,25 +115,37 @@ export function loadConfig(env: Env = process.env): DsqlConfig {
   const rawEndpoint = get('CLUSTER_ENDPOINT')
   const rawHost = get('DB_HOST')
 
-  // The first region variable set wins; without one, the region is read from the endpoint.
-  const regionVariable = REGION_VARIABLES.find((name) => get(name) !== undefined)
-  const givenRegion = regionVariable === undefined ? undefined : get(regionVariable)
-  if (givenRegion !== undefined && !isRegion(givenRegion)) {
-    problems.push({
-      variable: regionVariable as string,
-      problem: `is not an AWS region name, got "${givenRegion}"`,
-      example: `${regionVariable}=us-east-1`,
-    })
-  }
-
   let endpoint = rawEndpoint ?? rawHost ?? ''
   const endpointVariable = rawEndpoint !== undefined ? 'CLUSTER_ENDPOINT' : 'DB_HOST'
+
+  // A DSQL endpoint names its cluster's region, the one its tokens must be signed for. REGION may
+  // repeat it. AWS_REGION and AWS_DEFAULT_REGION say where the process runs (Lambda and ECS always
+  // set AWS_REGION), not where the cluster is: they count only for endpoints that name no region.
+  const endpointRegion = regionFromEndpoint(endpoint)
+  const regionVariable = (
+    endpointRegion === undefined ? REGION_VARIABLES : (['REGION'] as const)
+  ).find((name) => get(name) !== undefined)
+  const givenRegion = regionVariable === undefined ? undefined : get(regionVariable)
+  if (regionVariable !== undefined && givenRegion !== undefined && !isRegion(givenRegion)) {
+    problems.push({
+      variable: regionVariable,
+      problem: `is not an AWS region name, got "${givenRegion}"`,
+      example: `${regionVariable}=${endpointRegion ?? 'us-east-1'}`,
+    })
+  } else if (
+    givenRegion !== undefined &&
+    endpointRegion !== undefined &&
+    givenRegion !== endpointRegion
+  ) {
+    problems.push({
+      variable: 'REGION',
+      problem: `is ${givenRegion}, but ${endpointVariable} names a cluster in ${endpointRegion}: tokens are signed for the cluster's region, so leave REGION unset or make it agree`,
+      example: `REGION=${endpointRegion}`,
+    })
+  }
   const region =
-    givenRegion === undefined
-      ? regionFromEndpoint(endpoint)
-      : isRegion(givenRegion)
-        ? givenRegion
-        : undefined
+    endpointRegion ?? (givenRegion !== undefined && isRegion(givenRegion) ? givenRegion : undefined)
+
   if (endpoint === '') {
     problems.push({
       variable: 'CLUSTER_ENDPOINT',

@@ -2,6 +2,7 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers'
 import { DsqlSigner } from '@aws-sdk/dsql-signer'
 import { memoize } from '@smithy/property-provider'
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types'
+import { regionFromEndpoint } from './cluster-endpoint.ts'
 import { type ConfigProblem, DsqlAuthError, DsqlConfigError } from './errors.ts'
 import type { DsqlConfig } from './load-config.ts'
 import { refreshMarginProblem, TOKEN_DEFAULTS } from './token-defaults.ts'
@@ -103,8 +104,7 @@ export function createTokenProvider(
     })
   }
 
-  checkTiming(config)
-  const region = config.region as string
+  const region = checkConfig(config)
   const action: DsqlAction = config.user === 'admin' ? 'DbConnectAdmin' : 'DbConnect'
   const lifetimeMs = config.tokenLifetimeSeconds * 1000
   const intervalMs = config.tokenRefreshIntervalSeconds * 1000
@@ -176,7 +176,8 @@ export function createTokenProvider(
   })
 }
 
-function checkTiming(config: TokenProviderConfig): void {
+/** Checks the timing and region settings; returns the region to sign for. */
+function checkConfig(config: TokenProviderConfig): string {
   const problems: ConfigProblem[] = []
   const { maxLifetimeSeconds } = TOKEN_DEFAULTS
   const lifetime = config.tokenLifetimeSeconds
@@ -204,14 +205,24 @@ function checkTiming(config: TokenProviderConfig): void {
       if (margin !== undefined) problems.push(margin)
     }
   }
-  if (config.region === undefined || config.region === '') {
+  // A DSQL endpoint names the region its tokens must be signed for (see loadConfig).
+  const endpointRegion = regionFromEndpoint(config.endpoint)
+  const region = endpointRegion ?? config.region
+  if (region === undefined || region === '') {
     problems.push({
       variable: 'region',
       problem: 'is required to sign IAM auth tokens',
       example: 'us-east-1',
     })
+  } else if (config.region !== undefined && config.region !== region) {
+    problems.push({
+      variable: 'region',
+      problem: `is ${config.region}, but the endpoint names a cluster in ${region}: tokens are signed for the cluster's region`,
+      example: region,
+    })
   }
   if (problems.length > 0) throw new DsqlConfigError(problems)
+  return region as string
 }
 
 function credentialProvider(

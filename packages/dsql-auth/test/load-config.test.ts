@@ -70,18 +70,42 @@ describe('loadConfig: each variable and its precedence', () => {
       { endpoint: `${ID}.dsql.ap-southeast-2.on.aws` },
     ],
     [
-      'REGION wins over AWS_REGION and the endpoint',
-      { CLUSTER_ENDPOINT: ENDPOINT, REGION: 'us-west-2', AWS_REGION: 'eu-west-1' },
+      'AWS_REGION (set by Lambda and ECS) never overrides the region of a DSQL endpoint',
+      { CLUSTER_ENDPOINT: ENDPOINT, AWS_REGION: 'eu-west-1' },
+      { region: 'us-east-1' },
+    ],
+    [
+      'nor does AWS_DEFAULT_REGION',
+      { CLUSTER_ENDPOINT: ENDPOINT, AWS_DEFAULT_REGION: 'eu-central-1' },
+      { region: 'us-east-1' },
+    ],
+    [
+      'a REGION that agrees with the DSQL endpoint is accepted, whatever AWS_REGION says',
+      { CLUSTER_ENDPOINT: ENDPOINT, REGION: 'us-east-1', AWS_REGION: 'eu-west-1' },
+      { region: 'us-east-1' },
+    ],
+    [
+      'the region of a DSQL endpoint given as DB_HOST counts too',
+      { DB_HOST: `${ID}.dsql.ap-northeast-1.on.aws`, AWS_REGION: 'eu-west-1' },
+      { region: 'ap-northeast-1' },
+    ],
+    [
+      'for another host name, REGION wins over AWS_REGION',
+      { CLUSTER_ENDPOINT: 'db.internal.example', REGION: 'us-west-2', AWS_REGION: 'eu-west-1' },
       { region: 'us-west-2' },
     ],
     [
-      'AWS_REGION wins over AWS_DEFAULT_REGION',
-      { CLUSTER_ENDPOINT: ENDPOINT, AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-central-1' },
+      'for another host name, AWS_REGION wins over AWS_DEFAULT_REGION',
+      {
+        CLUSTER_ENDPOINT: 'db.internal.example',
+        AWS_REGION: 'eu-west-1',
+        AWS_DEFAULT_REGION: 'eu-central-1',
+      },
       { region: 'eu-west-1' },
     ],
     [
-      'AWS_DEFAULT_REGION wins over the endpoint',
-      { CLUSTER_ENDPOINT: ENDPOINT, AWS_DEFAULT_REGION: 'eu-central-1' },
+      'for another host name, AWS_DEFAULT_REGION is used last',
+      { CLUSTER_ENDPOINT: 'localhost', AWS_DEFAULT_REGION: 'eu-central-1' },
       { region: 'eu-central-1' },
     ],
     [
@@ -196,8 +220,13 @@ describe('loadConfig: errors', () => {
     ['a region in the wrong form', { CLUSTER_ENDPOINT: ENDPOINT, REGION: 'US East' }, ['REGION']],
     [
       'a bad AWS_REGION is named as such',
-      { CLUSTER_ENDPOINT: ENDPOINT, AWS_REGION: 'useast1' },
+      { CLUSTER_ENDPOINT: 'db.internal.example', AWS_REGION: 'useast1' },
       ['AWS_REGION'],
+    ],
+    [
+      'a REGION that contradicts the DSQL endpoint',
+      { CLUSTER_ENDPOINT: ENDPOINT, REGION: 'us-west-2' },
+      ['REGION'],
     ],
     ['a host whose region cannot be read', { CLUSTER_ENDPOINT: 'db.example.com' }, ['REGION']],
     ['a port out of range', { CLUSTER_ENDPOINT: ENDPOINT, DB_PORT: '70000' }, ['DB_PORT']],
@@ -247,6 +276,24 @@ describe('loadConfig: errors', () => {
     ],
   ])('%s', (_name, env, variables) => {
     expect(problemsOf(env)).toEqual(variables)
+  })
+
+  it('a REGION that contradicts the DSQL endpoint names both regions', () => {
+    const error = (() => {
+      try {
+        loadConfig({ CLUSTER_ENDPOINT: ENDPOINT, REGION: 'us-west-2', AWS_REGION: 'eu-west-1' })
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(error).toBeInstanceOf(DsqlConfigError)
+    const { problems } = error as DsqlConfigError
+    expect(problems).toHaveLength(1)
+    expect(problems[0]?.variable).toBe('REGION')
+    expect(problems[0]?.problem).toContain('us-west-2')
+    expect(problems[0]?.problem).toContain('us-east-1')
+    expect(problems[0]?.problem).toContain('CLUSTER_ENDPOINT')
+    expect(problems[0]?.example).toBe('REGION=us-east-1')
   })
 
   it('reports every problem at once, each with the variable, the bad value and an example', () => {

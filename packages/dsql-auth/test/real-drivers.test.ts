@@ -85,6 +85,19 @@ describe('dsqlTls and createTokenProvider with the real drivers', () => {
     }
   })
 
+  it('signs for the endpoint’s region when AWS_REGION names another one (Lambda in another region)', async () => {
+    const elsewhere = cluster.region === 'eu-central-1' ? 'ap-southeast-2' : 'eu-central-1'
+    const settings = loadConfig({ ...cluster.env, REGION: '', AWS_REGION: elsewhere })
+    const client = pgClient(settings)
+    await client.connect()
+    try {
+      const { rows } = await client.query('select current_user as user')
+      expect(rows[0].user).toBe('admin')
+    } finally {
+      await client.end()
+    }
+  })
+
   it('without the cluster CA, both drivers refuse the server certificate', async () => {
     const untrusting = loadConfig({ ...cluster.env, DB_SSL_ROOT_CERT: '' })
     const client = pgClient(untrusting)

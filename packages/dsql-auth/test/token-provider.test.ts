@@ -62,6 +62,38 @@ describe('createTokenProvider: tokens from the real DsqlSigner', () => {
     expect(signature).toBe(expectedSignature(token, CREDENTIALS.secretAccessKey))
   })
 
+  it('signs for the region of a DSQL endpoint even when AWS_REGION names another (a function reaching a cluster elsewhere)', async () => {
+    const elsewhere = config({
+      CLUSTER_ENDPOINT: 'abcdefghijklmnopqrstuvwxyz.dsql.eu-west-1.on.aws',
+      AWS_REGION: 'us-east-1',
+    })
+    const token = await createTokenProvider(elsewhere, { credentials: CREDENTIALS })()
+    const { params, signature } = parseToken(token)
+    expect(params.get('X-Amz-Credential')).toBe('AKIDEXAMPLE/20261127/eu-west-1/dsql/aws4_request')
+    expect(signature).toBe(expectedSignature(token, CREDENTIALS.secretAccessKey))
+  })
+
+  it('refuses a config whose region contradicts its DSQL endpoint, naming both regions', () => {
+    const contradicting = { ...config(), region: 'eu-west-1' }
+    const error = (() => {
+      try {
+        createTokenProvider(contradicting, { credentials: CREDENTIALS })
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(error).toBeInstanceOf(DsqlConfigError)
+    expect((error as Error).message).toMatch(/region.*eu-west-1.*us-east-1/)
+  })
+
+  it('takes the region from a DSQL endpoint when the config has none', async () => {
+    const token = await createTokenProvider(
+      { ...config(), region: undefined },
+      { credentials: CREDENTIALS },
+    )()
+    expect(parseToken(token).params.get('X-Amz-Credential')).toContain('/us-east-1/dsql/')
+  })
+
   it('includes the session token of temporary credentials, inside the signature', async () => {
     const credentials = { ...CREDENTIALS, sessionToken: 'FwoGZXIvYXdzEXAMPLE/session+token=' }
     const token = await createTokenProvider(config(), { credentials })()
