@@ -4,6 +4,7 @@ import { isIP } from 'node:net'
 import { rootCertificates } from 'node:tls'
 import { DsqlConfigError } from './errors.ts'
 import type { DsqlConfig } from './load-config.ts'
+import { NOT_SHOWN } from './value-in-message.ts'
 
 /**
  * TLS socket options for a PostgreSQL driver's `ssl` setting. Verification is always on:
@@ -64,7 +65,7 @@ function readCa(path: string): string {
       [
         {
           variable: 'DB_SSL_ROOT_CERT',
-          problem: `${what} ("${path}")`,
+          problem: `${what} (the path is ${NOT_SHOWN})`,
           example: 'DB_SSL_ROOT_CERT=/path/to/ca.pem',
         },
       ],

@@ -1,6 +1,9 @@
 /**
  * The errors `dsql-auth` raises. Each has a fixed `name`, a machine-readable `code`, and keeps
- * the error it stems from as `cause`. No message ever contains a token, a password or a secret key.
+ * the error it stems from as `cause`. No message ever contains a token, a password or a secret key,
+ * and a configuration value appears in a message only when it is a number, a region name or a plain
+ * host name: anything else (a URL with user info, a secret pasted into the wrong variable) is
+ * described, not shown.
  *
  * @example
  * ```ts

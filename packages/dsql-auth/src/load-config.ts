@@ -8,6 +8,7 @@ import {
 } from './cluster-endpoint.ts'
 import { type ConfigProblem, DsqlConfigError } from './errors.ts'
 import { refreshMarginProblem, TOKEN_DEFAULTS } from './token-defaults.ts'
+import { got, hostProblem, NOT_SHOWN } from './value-in-message.ts'
 
 /**
  * Everything needed to reach an Aurora DSQL cluster (or a plain PostgreSQL server), read from the
@@ -87,7 +88,7 @@ export function loadConfig(env: Env = process.env): DsqlConfig {
     if (FALSE.has(value)) return false
     problems.push({
       variable: name,
-      problem: `must be true or false, got ${quote(raw)}`,
+      problem: `must be true or false (or 1/0, yes/no, on/off), ${got(raw)}`,
       example: `${name}=${fallback}`,
     })
     return fallback
@@ -105,7 +106,7 @@ export function loadConfig(env: Env = process.env): DsqlConfig {
     if (/^\d+$/.test(raw) && value >= min && value <= max) return value
     problems.push({
       variable: name,
-      problem: `must be a whole number from ${min} to ${max}, got ${quote(raw)}`,
+      problem: `must be a whole number from ${min} to ${max}, ${got(raw)}`,
       example: `${name}=${example}`,
     })
     return fallback
@@ -129,7 +130,7 @@ export function loadConfig(env: Env = process.env): DsqlConfig {
   if (regionVariable !== undefined && givenRegion !== undefined && !isRegion(givenRegion)) {
     problems.push({
       variable: regionVariable,
-      problem: `is not an AWS region name, got "${givenRegion}"`,
+      problem: `is not an AWS region name (lower case, like us-east-1); the value is ${NOT_SHOWN}`,
       example: `${regionVariable}=${endpointRegion ?? 'us-east-1'}`,
     })
   } else if (
@@ -155,7 +156,7 @@ export function loadConfig(env: Env = process.env): DsqlConfig {
   } else if (!isHost(endpoint)) {
     problems.push({
       variable: endpointVariable,
-      problem: `must be a bare host name (no scheme, port or path), got "${endpoint}"`,
+      problem: hostProblem(endpoint),
       example: `${endpointVariable}=abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws`,
     })
   } else if (isClusterId(endpoint) && region !== undefined) {
@@ -168,7 +169,7 @@ export function loadConfig(env: Env = process.env): DsqlConfig {
     problems.push({
       variable: 'REGION',
       problem: isClusterId(endpoint)
-        ? `is required when CLUSTER_ENDPOINT is a bare cluster id ("${endpoint}")`
+        ? 'is required when CLUSTER_ENDPOINT is a bare cluster id'
         : `is required: it cannot be read from the endpoint "${endpoint}", which is not of the form <id>.dsql.<region>.on.aws`,
       example: 'REGION=us-east-1',
     })
@@ -178,7 +179,7 @@ export function loadConfig(env: Env = process.env): DsqlConfig {
   if (rawHost !== undefined && rawEndpoint !== undefined && !isHost(rawHost)) {
     problems.push({
       variable: 'DB_HOST',
-      problem: `must be a host name or IP address, got "${rawHost}"`,
+      problem: hostProblem(rawHost),
       example: 'DB_HOST=127.0.0.1',
     })
   }
@@ -227,7 +228,7 @@ export function loadConfig(env: Env = process.env): DsqlConfig {
     } catch {
       problems.push({
         variable: 'DB_SSL_ROOT_CERT',
-        problem: `must name a readable PEM file, but "${sslRootCert}" cannot be read`,
+        problem: `must name a readable PEM file, but the file it names cannot be read (the path is ${NOT_SHOWN})`,
         example: 'DB_SSL_ROOT_CERT=/path/to/ca.pem',
       })
     }
@@ -254,12 +255,4 @@ export function loadConfig(env: Env = process.env): DsqlConfig {
   const secret = useIam ? undefined : password
   Object.defineProperty(config, 'password', { get: () => secret, enumerable: false })
   return Object.freeze(config as DsqlConfig)
-}
-
-/**
- * Quotes a bad number or flag for an error message. Such values are short; a long one may be a
- * password, key or token pasted into the wrong variable, so only its first characters are shown.
- */
-function quote(value: string): string {
-  return value.length <= 16 ? `"${value}"` : `"${value.slice(0, 4)}…" (${value.length} characters)`
 }

@@ -1,4 +1,5 @@
 import { DsqlConfigError } from './errors.ts'
+import { NOT_SHOWN } from './value-in-message.ts'
 
 /** A PostgreSQL role or schema name that needs no quoting. */
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
@@ -32,7 +33,8 @@ export interface NonAdminGrants {
  * retry it on a conflict, since concurrent schema changes conflict with `OC001`). DDL takes no bind
  * parameters, so the names are checked here instead, before they go into the text.
  *
- * @throws {DsqlConfigError} naming each value that is not a plain identifier or an IAM ARN.
+ * @throws {DsqlConfigError} naming each option whose value is not a plain identifier or an IAM ARN
+ *   (the value itself is not shown).
  * @example
  * ```ts
  * const { createRole, grants } = nonAdminGrants({ role: 'example', iamArn, schema: 'myschema' })
@@ -46,21 +48,21 @@ export function nonAdminGrants({ role, iamArn, schema }: NonAdminGrantOptions): 
       ? undefined
       : {
           variable: 'NON_ADMIN_ROLE',
-          problem: `must be a lower-case identifier, got "${role}"`,
+          problem: `must be a lower-case identifier (letters, digits, _); the value is ${NOT_SHOWN}`,
           example: 'NON_ADMIN_ROLE=example',
         },
     IAM_ARN.test(iamArn)
       ? undefined
       : {
           variable: 'IAM_ROLE_ARN',
-          problem: `must be an IAM role or user ARN, got "${iamArn}"`,
+          problem: `must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>); the value is ${NOT_SHOWN}`,
           example: 'IAM_ROLE_ARN=arn:aws:iam::111122223333:role/app',
         },
     IDENTIFIER.test(schema)
       ? undefined
       : {
           variable: 'schema',
-          problem: `must be a lower-case identifier, got "${schema}"`,
+          problem: `must be a lower-case identifier (letters, digits, _); the value is ${NOT_SHOWN}`,
           example: 'myschema',
         },
   ].filter((problem) => problem !== undefined)

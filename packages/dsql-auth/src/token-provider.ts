@@ -2,10 +2,11 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers'
 import { DsqlSigner } from '@aws-sdk/dsql-signer'
 import { memoize } from '@smithy/property-provider'
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types'
-import { regionFromEndpoint } from './cluster-endpoint.ts'
+import { isHost, isRegion, regionFromEndpoint } from './cluster-endpoint.ts'
 import { type ConfigProblem, DsqlAuthError, DsqlConfigError } from './errors.ts'
 import type { DsqlConfig } from './load-config.ts'
 import { refreshMarginProblem, TOKEN_DEFAULTS } from './token-defaults.ts'
+import { NOT_SHOWN } from './value-in-message.ts'
 
 /** The IAM action a token grants: `DbConnectAdmin` for the `admin` role, `DbConnect` for any other. */
 export type DsqlAction = 'DbConnect' | 'DbConnectAdmin'
@@ -63,6 +64,9 @@ export interface TokenProvider {
   close(): void
 }
 
+/** A role name that needs no quoting, safe to show in a message. */
+const PLAIN_ROLE = /^[a-z_][a-z0-9_$-]{0,62}$/i
+
 /** Credentials are refreshed this long before they expire (as the AWS SDK's own clients do). */
 const CREDENTIAL_REFRESH_MS = 5 * 60_000
 
@@ -105,6 +109,12 @@ export function createTokenProvider(
   }
 
   const region = checkConfig(config)
+  // Shown in auth errors only when plain: a hand-built config may hold anything.
+  const target = [
+    PLAIN_ROLE.test(config.user) ? `user "${config.user}"` : 'the user',
+    isHost(config.endpoint) ? `at ${config.endpoint}` : 'at the endpoint',
+    `(${region})`,
+  ].join(' ')
   const action: DsqlAction = config.user === 'admin' ? 'DbConnectAdmin' : 'DbConnect'
   const lifetimeMs = config.tokenLifetimeSeconds * 1000
   const intervalMs = config.tokenRefreshIntervalSeconds * 1000
@@ -125,7 +135,7 @@ export function createTokenProvider(
           : await signer.getDbConnectAuthToken()
     } catch (error) {
       throw new DsqlAuthError(
-        `Could not generate an Aurora DSQL auth token for user "${config.user}" at ${config.endpoint} (${region}): ` +
+        `Could not generate an Aurora DSQL auth token for ${target}: ` +
           'check that AWS credentials are available (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO login, instance role), ' +
           'that REGION is the cluster region, and that the system clock is correct.',
         { cause: error },
@@ -214,10 +224,17 @@ function checkConfig(config: TokenProviderConfig): string {
       problem: 'is required to sign IAM auth tokens',
       example: 'us-east-1',
     })
-  } else if (config.region !== undefined && config.region !== region) {
+  } else if (!isRegion(region)) {
     problems.push({
       variable: 'region',
-      problem: `is ${config.region}, but the endpoint names a cluster in ${region}: tokens are signed for the cluster's region`,
+      problem: `is not an AWS region name (lower case, like us-east-1); the value is ${NOT_SHOWN}`,
+      example: 'us-east-1',
+    })
+  } else if (config.region !== undefined && config.region !== region) {
+    const given = isRegion(config.region) ? config.region : `a value ${NOT_SHOWN}`
+    problems.push({
+      variable: 'region',
+      problem: `is ${given}, but the endpoint names a cluster in ${region}: tokens are signed for the cluster's region`,
       example: region,
     })
   }

@@ -47,7 +47,7 @@ describe('nonAdminGrants', () => {
       { role: 'Admin', iamArn: ARN, schema: 'my schema' },
       ['NON_ADMIN_ROLE', 'schema'],
     ],
-  ])('refuses %s, naming the value', (_name, options, variables) => {
+  ])('refuses %s, naming the option but not its value', (_name, options, variables) => {
     let error: unknown
     try {
       nonAdminGrants(options)
