@@ -37,7 +37,11 @@ export interface DsqlLocalCluster {
   /**
    * Environment variables to export for code under test: `CLUSTER_ENDPOINT`, `REGION`,
    * `AWS_REGION`, `DB_HOST`, `DB_PORT`, `DB_SSL_ROOT_CERT`, `AWS_ACCESS_KEY_ID`,
-   * `AWS_SECRET_ACCESS_KEY` and, with temporary credentials, `AWS_SESSION_TOKEN`.
+   * `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (empty unless the credentials are temporary), and
+   * `AWS_PROFILE` and `AWS_CREDENTIAL_EXPIRATION` set empty. Applied over an environment (as
+   * `Object.assign(process.env, env)`, `{ ...process.env, ...env }` or `export`), the stand-in's
+   * keys are what the AWS SDK's default credential chain finds, even when that environment named a
+   * profile or held a session token of its own. Keep the empty values: removing them lets those win.
    */
   readonly env: Readonly<Record<string, string>>
   /**

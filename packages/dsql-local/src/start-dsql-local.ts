@@ -164,10 +164,15 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
       DB_HOST: '127.0.0.1',
       DB_PORT: String(port),
       DB_SSL_ROOT_CERT: caFile,
+      // Empty values switch off what the caller's environment would add to these keys: the AWS
+      // SDK's default chain skips environment keys while AWS_PROFILE names a profile, and reads a
+      // session token and an expiry along with them.
+      AWS_PROFILE: '',
       AWS_ACCESS_KEY_ID: principal.accessKeyId,
       AWS_SECRET_ACCESS_KEY: principal.secretAccessKey,
+      AWS_SESSION_TOKEN: principal.sessionToken ?? '',
+      AWS_CREDENTIAL_EXPIRATION: '',
     }
-    if (principal.sessionToken !== undefined) env.AWS_SESSION_TOKEN = principal.sessionToken
     logger.info(`listening on 127.0.0.1:${port} as ${config.endpoint} (${config.region})`)
     return Object.freeze({
       endpoint: config.endpoint,
