@@ -46,6 +46,17 @@ export function isOccConflict(error: unknown): boolean {
 }
 
 /**
+ * Whether `error` is Aurora DSQL refusing a connection at startup for its token: SQLSTATE `08006`
+ * with the exact text `unable to accept connection, access denied` (wrong or expired token or
+ * credentials, wrong action, not authorized), also inside a wrapper's `cause` chain.
+ */
+export function isTokenRefusal(error: unknown): boolean {
+  const answer = databaseError(error)
+  const { sqlState: code, text } = DSQL_ERROR_TEXTS.accessDenied
+  return answer?.code === code && answer.message === text
+}
+
+/**
  * The first error in `error`'s `cause` chain that carries a SQLSTATE, with its code and message:
  * the server's own answer, however deep a wrapper put it.
  */

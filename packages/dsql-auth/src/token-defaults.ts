@@ -9,10 +9,16 @@ import type { ConfigProblem } from './errors.ts'
  * - `marginSeconds` (300): the margin used when the lifetime is not configured.
  * - `maxLifetimeSeconds` (604,800, one week): the longest lifetime Aurora DSQL accepts.
  * - `uncachedLifetimeSeconds` (900): the lifetime when caching is off; the token is used at once.
+ * - `credentialMarginSeconds` (60): a cached token is replaced this long before the temporary
+ *   credentials that signed it expire (DSQL refuses a token whose credentials have expired, whatever
+ *   its own lifetime). A fixed time, not a fraction of the credentials' lifetime, because what it
+ *   covers is fixed too: the last connection opened with the token getting through DNS, TCP and TLS
+ *   (`POOL_DEFAULTS.connectTimeoutSeconds` is 10). Credentials with less left are not cached on.
  */
 export const TOKEN_DEFAULTS = Object.freeze({
   refreshIntervalSeconds: 900,
   minMarginSeconds: 60,
+  credentialMarginSeconds: 60,
   marginSeconds: 300,
   maxLifetimeSeconds: 604_800,
   uncachedLifetimeSeconds: 900,

@@ -1,12 +1,12 @@
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers'
 import { DsqlSigner } from '@aws-sdk/dsql-signer'
-import { memoize } from '@smithy/property-provider'
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types'
-import { isHost, isRegion, regionFromEndpoint } from './cluster-endpoint.ts'
-import { type ConfigProblem, DsqlAuthError, DsqlConfigError } from './errors.ts'
+import { checkTokenSettings } from './check-token-settings.ts'
+import { isHost } from './cluster-endpoint.ts'
+import { credentialSource } from './credential-source.ts'
+import { DsqlAuthError } from './errors.ts'
 import type { DsqlConfig } from './load-config.ts'
-import { refreshMarginProblem, TOKEN_DEFAULTS } from './token-defaults.ts'
-import { NOT_SHOWN } from './value-in-message.ts'
+import { isTokenRefusal } from './sql-state.ts'
+import { TOKEN_DEFAULTS } from './token-defaults.ts'
 
 /** The IAM action a token grants: `DbConnectAdmin` for the `admin` role, `DbConnect` for any other. */
 export type DsqlAction = 'DbConnect' | 'DbConnectAdmin'
@@ -15,7 +15,10 @@ export type DsqlAction = 'DbConnect' | 'DbConnectAdmin'
 export interface TokenRefreshEvent {
   /** When the token was signed. */
   readonly at: Date
-  /** When the token stops being accepted for new connections. */
+  /**
+   * When the token stops being accepted for new connections: its own lifetime's end, or the expiry
+   * of the temporary credentials that signed it, whichever comes first.
+   */
   readonly expiresAt: Date
   /** The action the token is signed for. */
   readonly action: DsqlAction
@@ -23,8 +26,12 @@ export interface TokenRefreshEvent {
   readonly user: string
   /** The endpoint the token is signed for. */
   readonly endpoint: string
-  /** Why it was signed: first use, cached token too old, or caching off. */
-  readonly reason: 'first' | 'interval' | 'uncached'
+  /**
+   * Why it was signed: first use; the cached token reached the refresh interval (`interval`) or
+   * came within a minute of its credentials' expiry (`credentials`); the cached token was reported
+   * refused (`refused`); or caching is off (`uncached`).
+   */
+  readonly reason: 'first' | 'interval' | 'credentials' | 'refused' | 'uncached'
 }
 
 /** The settings a {@link TokenProvider} needs; a {@link DsqlConfig} has them all. */
@@ -46,7 +53,8 @@ export interface TokenProviderOptions {
   /**
    * Credentials or a credential provider. Default: the Node.js default chain
    * (`fromNodeProviderChain`, honouring `config.profile`). A provider is memoized: it is asked
-   * again only when the credentials it gave are about to expire.
+   * again only when the credentials it gave are about to expire, or after a refused token was
+   * reported ({@link TokenProvider.reportConnectError}).
    */
   readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider
   /** Called after each signing, e.g. to log or count refreshes. Exceptions it throws are ignored. */
@@ -60,6 +68,22 @@ export interface TokenProviderOptions {
  */
 export interface TokenProvider {
   (): Promise<string>
+  /**
+   * Tells the provider that a connection failed to open. When `error` is Aurora DSQL refusing the
+   * token (SQLSTATE `08006`, `unable to accept connection, access denied`, also inside a `cause`
+   * chain), the cached token is dropped and the next one is signed with credentials asked for
+   * again; the drivers cannot tell the provider themselves. Returns whether it was such a refusal;
+   * any other error is ignored, so it is safe to pass every connect error. Always `false` with IAM off.
+   *
+   * @example
+   * ```ts
+   * const client = await pool.connect().catch((error) => {
+   *   password.reportConnectError(error)
+   *   throw error
+   * })
+   * ```
+   */
+  reportConnectError(error: unknown): boolean
   /** Forgets the cached token; later calls reject. Holds no timer, so nothing else needs stopping. */
   close(): void
 }
@@ -67,19 +91,30 @@ export interface TokenProvider {
 /** A role name that needs no quoting, safe to show in a message. */
 const PLAIN_ROLE = /^[a-z_][a-z0-9_$-]{0,62}$/i
 
-/** Credentials are refreshed this long before they expire (as the AWS SDK's own clients do). */
-const CREDENTIAL_REFRESH_MS = 5 * 60_000
+/** A signed token and until when it may be handed out again. */
+interface SignedToken {
+  readonly token: string
+  /** Until when the token may be handed out (ms since the epoch). */
+  readonly reusableUntil: number
+  /** What ends its reuse: the refresh interval, or its credentials' expiry. */
+  readonly endsBy: 'interval' | 'credentials'
+  /** How many refusals had been reported when it was signed. */
+  readonly refusalsSeen: number
+}
 
 /**
  * Creates the password function that hands IAM auth tokens to a driver.
  *
  * - The role `admin` gets `DbConnectAdmin` tokens; every other role gets `DbConnect`.
- * - With `refreshToken` on, one token is cached and replaced once older than
- *   `tokenRefreshIntervalSeconds`; concurrent callers share one signing. With it off, every call signs.
+ * - With `refreshToken` on, one token is cached and handed out until it is
+ *   `tokenRefreshIntervalSeconds` old, or until one minute before the temporary credentials that
+ *   signed it expire (`TOKEN_DEFAULTS.credentialMarginSeconds`), whichever comes first; concurrent
+ *   callers share one signing. With it off, every call signs.
+ * - A token DSQL refused, once reported through `reportConnectError`, is not handed out again.
  * - Credentials are resolved through one memoized provider, never once per connection.
  * - No timer runs: tokens are signed on demand (local HMAC work, well under a millisecond).
  *
- * @throws {DsqlConfigError} synchronously, when the timing settings cannot work.
+ * @throws {DsqlConfigError} synchronously, when the timing or region settings cannot work.
  * @example
  * ```ts
  * const config = loadConfig()
@@ -92,8 +127,14 @@ export function createTokenProvider(
   options: TokenProviderOptions = {},
 ): TokenProvider {
   let closed = false
+  let cached: SignedToken | undefined
+  let inflight: Promise<SignedToken> | undefined
   const closedError = () =>
     new DsqlAuthError('This token provider was closed; create a new one to open connections.')
+  const close = () => {
+    closed = true
+    cached = undefined
+  }
 
   if (!config.useIam) {
     const password = config.password ?? ''
@@ -101,14 +142,10 @@ export function createTokenProvider(
       if (closed) throw closedError()
       return password
     }
-    return Object.assign(staticProvider, {
-      close: () => {
-        closed = true
-      },
-    })
+    return Object.assign(staticProvider, { reportConnectError: () => false, close })
   }
 
-  const region = checkConfig(config)
+  const region = checkTokenSettings(config)
   // Shown in auth errors only when plain: a hand-built config may hold anything.
   const target = [
     PLAIN_ROLE.test(config.user) ? `user "${config.user}"` : 'the user',
@@ -118,17 +155,26 @@ export function createTokenProvider(
   const action: DsqlAction = config.user === 'admin' ? 'DbConnectAdmin' : 'DbConnect'
   const lifetimeMs = config.tokenLifetimeSeconds * 1000
   const intervalMs = config.tokenRefreshIntervalSeconds * 1000
-  const signer = new DsqlSigner({
-    hostname: config.endpoint,
-    region,
-    credentials: credentialProvider(config, options),
-    expiresIn: config.tokenLifetimeSeconds,
-  })
+  const credentialMarginMs = TOKEN_DEFAULTS.credentialMarginSeconds * 1000
+  const credentials = credentialSource(options.credentials, config.profile)
+  // Refusals reported, and how many of them a credential resolution has answered.
+  let refusalsReported = 0
+  let refusalsAnswered = 0
 
-  const sign = async (reason: TokenRefreshEvent['reason']): Promise<string> => {
-    const at = new Date()
+  const sign = async (reason: TokenRefreshEvent['reason']): Promise<SignedToken> => {
+    const at = Date.now()
+    const refusalsSeen = refusalsReported
+    let identity: AwsCredentialIdentity
     let token: string
     try {
+      identity = await credentials(refusalsSeen > refusalsAnswered)
+      // Signed with the credentials in hand, so that their expiry is known.
+      const signer = new DsqlSigner({
+        hostname: config.endpoint,
+        region,
+        credentials: identity,
+        expiresIn: config.tokenLifetimeSeconds,
+      })
       token =
         action === 'DbConnectAdmin'
           ? await signer.getDbConnectAdminAuthToken()
@@ -141,10 +187,12 @@ export function createTokenProvider(
         { cause: error },
       )
     }
+    refusalsAnswered = Math.max(refusalsAnswered, refusalsSeen)
+    const credentialsExpireAt = identity.expiration?.getTime() ?? Number.POSITIVE_INFINITY
     try {
       options.onRefresh?.({
-        at,
-        expiresAt: new Date(at.getTime() + lifetimeMs),
+        at: new Date(at),
+        expiresAt: new Date(Math.min(at + lifetimeMs, credentialsExpireAt)),
         action,
         user: config.user,
         endpoint: config.endpoint,
@@ -153,113 +201,41 @@ export function createTokenProvider(
     } catch {
       // A failing observer must not fail a connection.
     }
-    return token
+    const byInterval = at + intervalMs
+    const byCredentials = credentialsExpireAt - credentialMarginMs
+    return {
+      token,
+      reusableUntil: Math.min(byInterval, byCredentials),
+      endsBy: byCredentials < byInterval ? 'credentials' : 'interval',
+      refusalsSeen,
+    }
   }
-
-  let cached: { token: string; signedAt: number } | undefined
-  let inflight: Promise<string> | undefined
 
   const provider = async (): Promise<string> => {
     if (closed) throw closedError()
-    if (!config.refreshToken) return sign('uncached')
-    if (cached !== undefined && Date.now() - cached.signedAt < intervalMs) return cached.token
+    if (!config.refreshToken) return (await sign('uncached')).token
+    if (cached !== undefined && Date.now() < cached.reusableUntil) return cached.token
     if (inflight === undefined) {
-      const signedAt = Date.now()
-      const reason = cached === undefined ? 'first' : 'interval'
+      const reason = cached?.endsBy ?? (refusalsReported > 0 ? 'refused' : 'first')
       inflight = sign(reason)
-        .then((token) => {
-          if (!closed) cached = { token, signedAt }
-          return token
+        .then((signed) => {
+          // Not kept when closed meanwhile, or when a refusal reported meanwhile may concern it.
+          if (!closed && signed.refusalsSeen === refusalsReported) cached = signed
+          return signed
         })
         .finally(() => {
           inflight = undefined
         })
     }
-    return inflight
+    return (await inflight).token
   }
 
-  return Object.assign(provider, {
-    close: () => {
-      closed = true
-      cached = undefined
-    },
-  })
-}
+  const reportConnectError = (error: unknown): boolean => {
+    if (!isTokenRefusal(error)) return false
+    refusalsReported++
+    cached = undefined
+    return true
+  }
 
-/** Checks the timing and region settings; returns the region to sign for. */
-function checkConfig(config: TokenProviderConfig): string {
-  const problems: ConfigProblem[] = []
-  const { maxLifetimeSeconds } = TOKEN_DEFAULTS
-  const lifetime = config.tokenLifetimeSeconds
-  const interval = config.tokenRefreshIntervalSeconds
-  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > maxLifetimeSeconds) {
-    problems.push({
-      variable: 'tokenLifetimeSeconds',
-      problem: `must be a whole number of seconds from 1 to ${maxLifetimeSeconds}, got ${lifetime}`,
-      example: '1200',
-    })
-  }
-  if (config.refreshToken) {
-    if (!Number.isInteger(interval) || interval < 1) {
-      problems.push({
-        variable: 'tokenRefreshIntervalSeconds',
-        problem: `must be a whole number of seconds of at least 1, got ${interval}`,
-        example: '900',
-      })
-    } else {
-      const margin = refreshMarginProblem(lifetime, interval, {
-        lifetime: 'tokenLifetimeSeconds',
-        interval: 'tokenRefreshIntervalSeconds',
-        example: String,
-      })
-      if (margin !== undefined) problems.push(margin)
-    }
-  }
-  // A DSQL endpoint names the region its tokens must be signed for (see loadConfig).
-  const endpointRegion = regionFromEndpoint(config.endpoint)
-  const region = endpointRegion ?? config.region
-  if (region === undefined || region === '') {
-    problems.push({
-      variable: 'region',
-      problem: 'is required to sign IAM auth tokens',
-      example: 'us-east-1',
-    })
-  } else if (!isRegion(region)) {
-    problems.push({
-      variable: 'region',
-      problem: `is not an AWS region name (lower case, like us-east-1); the value is ${NOT_SHOWN}`,
-      example: 'us-east-1',
-    })
-  } else if (config.region !== undefined && config.region !== region) {
-    const given = isRegion(config.region) ? config.region : `a value ${NOT_SHOWN}`
-    problems.push({
-      variable: 'region',
-      problem: `is ${given}, but the endpoint names a cluster in ${region}: tokens are signed for the cluster's region`,
-      example: region,
-    })
-  }
-  if (problems.length > 0) throw new DsqlConfigError(problems)
-  return region as string
-}
-
-function credentialProvider(
-  config: TokenProviderConfig,
-  options: TokenProviderOptions,
-): AwsCredentialIdentityProvider {
-  const given = options.credentials
-  if (given === undefined) {
-    // The default chain memoizes its answer and may reach the network (IMDS, SSO, STS): build it once.
-    return fromNodeProviderChain(config.profile === undefined ? {} : { profile: config.profile })
-  }
-  if (typeof given !== 'function') {
-    const fixed = Object.freeze({ ...given })
-    return async () => fixed
-  }
-  return memoize(
-    given,
-    (credentials) =>
-      credentials.expiration !== undefined &&
-      credentials.expiration.getTime() - Date.now() < CREDENTIAL_REFRESH_MS,
-    (credentials) => credentials.expiration !== undefined,
-  )
+  return Object.assign(provider, { reportConnectError, close })
 }

@@ -10,6 +10,7 @@ import {
   isOccConflict,
   loadConfig,
   sqlState,
+  type TokenRefreshEvent,
   withRetry,
 } from '../src/index.ts'
 
@@ -18,12 +19,14 @@ import {
 let cluster: DsqlLocalCluster
 let config: DsqlConfig
 const sessions: string[] = []
+/** The stand-in's warnings: refused connections, each with its exact reason. */
+const refusals: string[] = []
 
 beforeAll(async () => {
   cluster = await startDsqlLocal({
     logger: {
       info: (line) => sessions.push(line),
-      warn: () => {},
+      warn: (line) => refusals.push(line),
       error: (line) => sessions.push(line),
     },
   })
@@ -105,6 +108,71 @@ describe('dsqlTls and createTokenProvider with the real drivers', () => {
     const sql = postgresJs(untrusting)
     try {
       await expect(sql`select 1`).rejects.toMatchObject({ code: expect.stringMatching(UNTRUSTED) })
+    } finally {
+      await sql.end()
+    }
+  })
+})
+
+describe('a token the server refused is not handed out again once the refusal is reported', () => {
+  /**
+   * A credential source whose first answer is a session that has since been revoked (the stand-in
+   * knows no session token for this key, so it refuses the token with 08006); asked again, it has
+   * the current credentials. It sets no expiration, so only a forced refresh asks it again.
+   */
+  function revokedThenCurrent() {
+    const { accessKeyId, secretAccessKey } = cluster.credentials
+    let resolutions = 0
+    const credentials = async () => {
+      resolutions++
+      return resolutions === 1
+        ? { accessKeyId, secretAccessKey, sessionToken: 'revoked-session' }
+        : { accessKeyId, secretAccessKey }
+    }
+    return { credentials, resolutions: () => resolutions }
+  }
+
+  const ACCESS_DENIED = { code: '08006', message: 'unable to accept connection, access denied' }
+
+  it('pg: the refused token is reused until reported, then the next connection signs a new one', async () => {
+    const { credentials, resolutions } = revokedThenCurrent()
+    const events: TokenRefreshEvent[] = []
+    const password = createTokenProvider(config, { credentials, onRefresh: (e) => events.push(e) })
+    const settings = { ...connection(), password }
+    const refusalsBefore = refusals.length
+
+    const error = await new pg.Client(settings).connect().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(pg.DatabaseError)
+    expect(error).toMatchObject(ACCESS_DENIED)
+    expect(refusals.slice(refusalsBefore).join('\n')).toMatch(/carries a session token/)
+    // Not reported: the cached token goes out again and is refused again.
+    await expect(new pg.Client(settings).connect()).rejects.toMatchObject(ACCESS_DENIED)
+
+    expect(password.reportConnectError(error)).toBe(true)
+    const client = new pg.Client(settings)
+    await client.connect()
+    try {
+      const { rows } = await client.query('select current_user as user')
+      expect(rows[0].user).toBe('admin')
+    } finally {
+      await client.end()
+    }
+    expect(resolutions()).toBe(2)
+    expect(events.map((e) => e.reason)).toEqual(['first', 'refused'])
+  })
+
+  it('postgres.js: after the refusal is reported, its next connection gets a new token', async () => {
+    const { credentials, resolutions } = revokedThenCurrent()
+    const password = createTokenProvider(config, { credentials })
+    const sql = postgres({ ...connection(), password, max: 1 })
+    try {
+      const error = await sql`select 1`.catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(postgres.PostgresError)
+      expect(error).toMatchObject(ACCESS_DENIED)
+      expect(password.reportConnectError(error)).toBe(true)
+      const [row] = await sql`select current_user as user`
+      expect(row?.user).toBe('admin')
+      expect(resolutions()).toBe(2)
     } finally {
       await sql.end()
     }

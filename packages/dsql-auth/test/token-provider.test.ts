@@ -7,6 +7,7 @@ import {
   loadConfig,
   type TokenRefreshEvent,
 } from '../src/index.ts'
+import { pgError } from './driver-errors.ts'
 import { expectedSignature, parseToken } from './sigv4.ts'
 
 const ENDPOINT = 'abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws'
@@ -202,6 +203,161 @@ describe('createTokenProvider: caching and refresh', () => {
     provider.close()
     expect(vi.getTimerCount()).toBe(0)
     await expect(provider()).rejects.toThrow(/closed/)
+  })
+})
+
+/**
+ * A credential source that hands out temporary credentials, as STS, SSO, ECS and Lambda do: each
+ * call returns a new session, valid `lifetimeMs` from the (fake) clock's now.
+ */
+function temporaryCredentials(lifetimeMs: number) {
+  const sessions = new Map<string, AwsCredentialIdentity>()
+  const source = async (): Promise<AwsCredentialIdentity> => {
+    const sessionToken = `session-${sessions.size + 1}`
+    const credentials = {
+      ...CREDENTIALS,
+      sessionToken,
+      expiration: new Date(Date.now() + lifetimeMs),
+    }
+    sessions.set(sessionToken, credentials)
+    return credentials
+  }
+  /** The credentials a token was signed with, read back from its X-Amz-Security-Token. */
+  const signerOf = (token: string): AwsCredentialIdentity => {
+    const found = sessions.get(parseToken(token).params.get('X-Amz-Security-Token') ?? '')
+    if (found === undefined) throw new Error('token signed with unknown credentials')
+    return found
+  }
+  return { source, signerOf, sessions }
+}
+
+describe('createTokenProvider: a cached token never outlives the credentials that signed it', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('credentials that expire 6 minutes after signing: the token changes before they do, not 15 minutes later', async () => {
+    const events: TokenRefreshEvent[] = []
+    const { source, signerOf } = temporaryCredentials(6 * 60_000)
+    const provider = createTokenProvider(config(), {
+      credentials: source,
+      onRefresh: (e) => events.push(e),
+    })
+    const first = await provider()
+    const firstExpiry = signerOf(first).expiration?.getTime() ?? 0
+    expect(firstExpiry).toBe(NOW.getTime() + 6 * 60_000)
+    expect(events[0]?.expiresAt.getTime()).toBe(firstExpiry) // the credentials, not the 20-minute lifetime
+
+    vi.advanceTimersByTime(5 * 60_000 - 1) // just over one minute left: still handed out
+    expect(await provider()).toBe(first)
+    vi.advanceTimersByTime(1) // one minute left: replaced
+    const second = await provider()
+    expect(second).not.toBe(first)
+    expect(signerOf(second).expiration?.getTime()).toBeGreaterThan(firstExpiry)
+    expect(parseToken(second).signature).toBe(
+      expectedSignature(second, CREDENTIALS.secretAccessKey),
+    )
+    expect(events.map((e) => e.reason)).toEqual(['first', 'credentials'])
+
+    // Past the first credentials' expiry, only tokens of live credentials are handed out.
+    vi.advanceTimersByTime(61_000)
+    expect(Date.now()).toBeGreaterThan(firstExpiry)
+    expect(await provider()).toBe(second)
+  })
+
+  it('over two hours of calls every 10 s, no token is handed out within a minute of its credentials’ expiry', async () => {
+    const { source, signerOf, sessions } = temporaryCredentials(6 * 60_000)
+    const provider = createTokenProvider(config(), { credentials: source })
+    for (let elapsed = 0; elapsed <= 2 * 3600_000; elapsed += 10_000) {
+      const token = await provider()
+      const left = (signerOf(token).expiration?.getTime() ?? 0) - Date.now()
+      expect(left, `at +${elapsed / 1000} s`).toBeGreaterThanOrEqual(60_000)
+      vi.advanceTimersByTime(10_000)
+    }
+    // Each session was used for about five minutes, not signed for on every call.
+    expect(sessions.size).toBeGreaterThanOrEqual(24)
+    expect(sessions.size).toBeLessThanOrEqual(26)
+  })
+
+  it('the refresh interval still applies when the credentials last longer', async () => {
+    const events: TokenRefreshEvent[] = []
+    const { source } = temporaryCredentials(12 * 3600_000)
+    const provider = createTokenProvider(config(), {
+      credentials: source,
+      onRefresh: (e) => events.push(e),
+    })
+    const first = await provider()
+    vi.advanceTimersByTime(900_000 - 1)
+    expect(await provider()).toBe(first)
+    vi.advanceTimersByTime(1)
+    expect(await provider()).not.toBe(first)
+    expect(events.map((e) => e.reason)).toEqual(['first', 'interval'])
+    expect(events[0]?.expiresAt.getTime()).toBe(NOW.getTime() + 1200_000)
+  })
+
+  it('credentials with less than a minute left: the token is not cached', async () => {
+    let signings = 0
+    const { source } = temporaryCredentials(30_000)
+    const provider = createTokenProvider(config(), {
+      credentials: source,
+      onRefresh: () => signings++,
+    })
+    const first = await provider()
+    vi.advanceTimersByTime(1_000)
+    expect(await provider()).not.toBe(first)
+    expect(signings).toBe(2)
+  })
+})
+
+describe('createTokenProvider: a token DSQL refused is not handed out again', () => {
+  const refusal = () =>
+    pgError({ code: '08006', message: 'unable to accept connection, access denied' })
+
+  it('reportConnectError with DSQL’s refusal drops the token; the next one is signed with credentials asked for again', async () => {
+    const events: TokenRefreshEvent[] = []
+    let resolutions = 0
+    const provider = createTokenProvider(config(), {
+      // Credentials without an expiration: memoized for good, unless the provider is told otherwise.
+      credentials: async () => ({ ...CREDENTIALS, sessionToken: `session-${++resolutions}` }),
+      onRefresh: (e) => events.push(e),
+    })
+    const refused = await provider()
+    expect(await provider()).toBe(refused)
+    expect(provider.reportConnectError(await refusal())).toBe(true)
+    const next = await provider()
+    expect(next).not.toBe(refused)
+    expect(parseToken(next).params.get('X-Amz-Security-Token')).toBe('session-2')
+    expect(events.map((e) => e.reason)).toEqual(['first', 'refused'])
+    expect(await provider()).toBe(next)
+  })
+
+  it('finds the refusal inside a wrapper (pg-pool wraps a connect timeout around its cause)', async () => {
+    const provider = createTokenProvider(config(), { credentials: CREDENTIALS })
+    const wrapped = new Error('Connection terminated due to connection timeout', {
+      cause: await refusal(),
+    })
+    expect(provider.reportConnectError(wrapped)).toBe(true)
+  })
+
+  it.each([
+    ['rate exceeded', { code: '53400', message: 'Unable to accept connection, rate exceeded.' }],
+    [
+      'another 08006',
+      { code: '08006', message: 'unable to accept connection, sni was not received' },
+    ],
+    ['a statement error', { code: '42601', message: 'unable to accept connection, access denied' }],
+  ])('ignores %s, keeping the token', async (_name, fields) => {
+    const provider = createTokenProvider(config(), { credentials: CREDENTIALS })
+    const token = await provider()
+    expect(provider.reportConnectError(await pgError(fields))).toBe(false)
+    expect(provider.reportConnectError(new Error('connect ECONNREFUSED 127.0.0.1:5432'))).toBe(
+      false,
+    )
+    expect(provider.reportConnectError(undefined)).toBe(false)
+    expect(await provider()).toBe(token)
   })
 })
 
