@@ -9,8 +9,8 @@ import { type DialectSetup, setupDatabase } from './setup-database.ts'
  * Uses an existing PostgreSQL (16 preferably) given by a URL such as
  * `postgres://postgres:secret@127.0.0.1:5432/postgres` as the backend. The URL's role must be a
  * superuser: it creates `admin` and schema `sys`, and gives each role that logs in through the
- * front a fresh random password for this run (`ALTER ROLE ... PASSWORD`), which the front uses
- * if the server asks for one. `postgres://role@localhost/postgres?host=/path/to/socket/dir` selects a Unix socket.
+ * front a fresh random password for this run (`ALTER ROLE ... PASSWORD`) when the server first asks
+ * for one; a reset that failed is logged and tried again at the role's next login. `postgres://role@localhost/postgres?host=/path/to/socket/dir` selects a Unix socket.
  */
 export async function connectUrlBackend(
   url: string,
@@ -50,14 +50,23 @@ export async function connectUrlBackend(
     database,
     control,
     passwordFor: (role) => {
-      let password = passwords.get(role)
-      if (password === undefined) {
-        const value = randomBytes(24).toString('base64url')
-        password = control
-          .query(`ALTER ROLE ${pg.escapeIdentifier(role)} PASSWORD ${pg.escapeLiteral(value)}`)
-          .then(() => value)
-        passwords.set(role, password)
-      }
+      const known = passwords.get(role)
+      if (known !== undefined) return known
+      const value = randomBytes(24).toString('base64url')
+      const password = control
+        .query(`ALTER ROLE ${pg.escapeIdentifier(role)} PASSWORD ${pg.escapeLiteral(value)}`)
+        .then(
+          () => value,
+          (error: unknown) => {
+            // Only a password that was set is kept: the next login tries again.
+            if (passwords.get(role) === password) passwords.delete(role)
+            logger.warn(
+              `could not set a password for role ${pg.escapeIdentifier(role)}: ${(error as Error).message}`,
+            )
+            throw error
+          },
+        )
+      passwords.set(role, password)
       return password
     },
     stop: () => {

@@ -43,6 +43,23 @@ export interface BackendSession {
  * ```
  */
 export async function openBackendSession(request: BackendSessionRequest): Promise<BackendSession> {
+  let asked = false
+  const password = () => {
+    asked = true
+    return request.password()
+  }
+  try {
+    return await openOnce({ ...request, password })
+  } catch (error) {
+    // PostgreSQL reads a role's MD5 or SCRAM secret before it asks for the password, so a password
+    // set while this session was authenticating (a backend given by URL sets one at a role's first
+    // login) is checked only from the next session on: try once more.
+    if (!asked || !(error instanceof BackendSessionError) || error.code !== '28P01') throw error
+    return openOnce(request)
+  }
+}
+
+async function openOnce(request: BackendSessionRequest): Promise<BackendSession> {
   const socket = net.connect(request.target)
   socket.setNoDelay(true)
   const timer = setTimeout(
