@@ -84,7 +84,10 @@ export interface TokenProvider {
    * ```
    */
   reportConnectError(error: unknown): boolean
-  /** Forgets the cached token; later calls reject. Holds no timer, so nothing else needs stopping. */
+  /**
+   * Forgets the cached token; later calls reject, and so do calls still waiting for a token being
+   * signed (the pool is shutting down). Holds no timer, so nothing else needs stopping.
+   */
   close(): void
 }
 
@@ -211,9 +214,16 @@ export function createTokenProvider(
     }
   }
 
+  /** Hands out a signed token, unless the provider was closed while it was being signed. */
+  const handOut = async (signing: Promise<SignedToken>): Promise<string> => {
+    const { token } = await signing
+    if (closed) throw closedError()
+    return token
+  }
+
   const provider = async (): Promise<string> => {
     if (closed) throw closedError()
-    if (!config.refreshToken) return (await sign('uncached')).token
+    if (!config.refreshToken) return handOut(sign('uncached'))
     if (cached !== undefined && Date.now() < cached.reusableUntil) return cached.token
     if (inflight === undefined) {
       const reason = cached?.endsBy ?? (refusalsReported > 0 ? 'refused' : 'first')
@@ -227,7 +237,7 @@ export function createTokenProvider(
           inflight = undefined
         })
     }
-    return (await inflight).token
+    return handOut(inflight)
   }
 
   const reportConnectError = (error: unknown): boolean => {

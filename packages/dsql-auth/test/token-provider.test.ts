@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
 import type { AwsCredentialIdentity } from '@smithy/types'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
@@ -16,6 +20,7 @@ const CREDENTIALS = Object.freeze({
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
 })
 const NOW = new Date('2026-11-27T12:34:56Z')
+const execFileAsync = promisify(execFile)
 
 function config(env: Record<string, string> = {}) {
   return loadConfig({ CLUSTER_ENDPOINT: ENDPOINT, ...env })
@@ -197,13 +202,103 @@ describe('createTokenProvider: caching and refresh', () => {
     expect(resolutions).toBe(2)
   })
 
-  it('close() leaves no timer and makes later calls fail clearly', async () => {
+  it('at the refresh boundary, 100 concurrent calls share one new signing', async () => {
+    const events: TokenRefreshEvent[] = []
+    const provider = createTokenProvider(
+      config({ TOKEN_REFRESH_INTERVAL: '60', TOKEN_LIFETIME: '180' }),
+      { credentials: CREDENTIALS, onRefresh: (e) => events.push(e) },
+    )
+    const first = await provider()
+    vi.advanceTimersByTime(60_000) // the cached token's last millisecond has just passed
+    const tokens = await Promise.all(Array.from({ length: 100 }, () => provider()))
+    expect(new Set(tokens).size).toBe(1)
+    expect(tokens[0]).not.toBe(first)
+    expect(events.map((e) => e.reason)).toEqual(['first', 'interval'])
+  })
+
+  it('at the credentials’ boundary, 100 calls arriving while new credentials are fetched share one signing', async () => {
+    const events: TokenRefreshEvent[] = []
+    let resolutions = 0
+    let release = () => {}
+    const provider = createTokenProvider(config(), {
+      credentials: async () => {
+        resolutions++
+        // The second resolution (new credentials) waits until the test lets it go.
+        if (resolutions === 2) await new Promise<void>((resolve) => (release = resolve))
+        return { ...CREDENTIALS, expiration: new Date(Date.now() + 6 * 60_000) }
+      },
+      onRefresh: (e) => events.push(e),
+    })
+    const first = await provider()
+    vi.advanceTimersByTime(5 * 60_000) // one minute before the credentials expire
+    const pending = Array.from({ length: 100 }, () => provider())
+    await vi.waitFor(() => expect(resolutions).toBe(2))
+    pending.push(...Array.from({ length: 100 }, () => provider())) // more arrive meanwhile
+    release()
+    const tokens = await Promise.all(pending)
+    expect(new Set(tokens).size).toBe(1)
+    expect(tokens[0]).not.toBe(first)
+    expect(resolutions).toBe(2)
+    expect(events.map((e) => e.reason)).toEqual(['first', 'credentials'])
+  })
+
+  it.each([
+    ['on', 'true'],
+    ['off', 'false'],
+  ])(
+    'close() while a signing is in flight (refresh %s): the waiting calls reject, no token is kept',
+    async (_name, refresh) => {
+      let release = () => {}
+      const gate = new Promise<void>((resolve) => (release = resolve))
+      const provider = createTokenProvider(config({ DB_REFRESH_TOKEN: refresh }), {
+        credentials: async () => {
+          await gate
+          return CREDENTIALS
+        },
+      })
+      const outcomes = Array.from({ length: 3 }, () =>
+        provider().then(
+          (token) => token,
+          (error: unknown) => error,
+        ),
+      )
+      provider.close()
+      release()
+      for (const outcome of await Promise.all(outcomes)) {
+        expect(outcome).toBeInstanceOf(DsqlAuthError)
+        expect((outcome as Error).message).toMatch(/closed/)
+      }
+      await expect(provider()).rejects.toThrow(/closed/)
+    },
+  )
+
+  it('close() makes later calls fail clearly', async () => {
     const provider = createTokenProvider(config(), { credentials: CREDENTIALS })
     await Promise.all([provider(), provider(), provider()])
     provider.close()
-    expect(vi.getTimerCount()).toBe(0)
     await expect(provider()).rejects.toThrow(/closed/)
   })
+})
+
+describe('createTokenProvider: holds nothing that keeps a process alive', () => {
+  it('a process that signed a token exits on its own, without close()', async () => {
+    const index = pathToFileURL(join(import.meta.dirname, '..', 'src', 'index.ts')).href
+    const script = `
+      import { createTokenProvider, loadConfig } from ${JSON.stringify(index)}
+      const config = loadConfig({ CLUSTER_ENDPOINT: ${JSON.stringify(ENDPOINT)} })
+      const credentials = async () => ({ ...${JSON.stringify(CREDENTIALS)}, expiration: new Date(Date.now() + 3600_000) })
+      const provider = createTokenProvider(config, { credentials })
+      const tokens = await Promise.all([provider(), provider()])
+      console.log(tokens.every((token) => token.includes('X-Amz-Signature=')) ? 'signed' : 'unsigned')
+    `
+    // A timer left running (a refresh loop, say) would keep the child alive until it is killed.
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ['--input-type=module', '--eval', script],
+      { timeout: 10_000 },
+    )
+    expect(stdout.trim()).toBe('signed')
+  }, 15_000)
 })
 
 /**
