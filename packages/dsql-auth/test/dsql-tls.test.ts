@@ -1,12 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { rootCertificates } from 'node:tls'
+import { connect, rootCertificates } from 'node:tls'
+import { type DsqlLocalCluster, startDsqlLocal } from 'dsql-local'
 import pg from 'pg'
-import { describe, expect, it } from 'vitest'
-import { DsqlConfigError, dsqlTls } from '../src/index.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DsqlConfigError, type DsqlSslOptions, dsqlTls } from '../src/index.ts'
 
 const ENDPOINT = 'abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws'
+const UNTRUSTED =
+  /SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT/
 // Amazon Root CA 1, which Aurora DSQL's certificates chain to, as bundled with Node.
 const AMAZON_ROOT = rootCertificates.find((pem) =>
   pem.includes('MIIDQTCCAimgAwIBAgITBmyfz5m/jAo54vB4ikPmljZbyjANBgkqhkiG9w0BAQsF'),
@@ -38,26 +41,12 @@ describe('dsqlTls', () => {
     const { ssl } = dsqlTls({ endpoint: ENDPOINT, sslRootCert: tempFile(pem) })
     expect(ssl.ca).toHaveLength(rootCertificates.length + 1)
     expect(ssl.ca?.at(-1)).toBe(pem)
-    expect(ssl.rejectUnauthorized).toBe(true)
   })
 
-  it('sends no SNI for an IP address endpoint (RFC 6066), still verifying the address', () => {
-    const { ssl } = dsqlTls({ endpoint: '127.0.0.1', sslRootCert: undefined })
-    expect(ssl.servername).toBeUndefined()
-    expect(ssl.rejectUnauthorized).toBe(true)
-  })
-
-  it('offers no way to switch verification off', () => {
-    const sneaky = {
-      endpoint: ENDPOINT,
-      sslRootCert: undefined,
-      rejectUnauthorized: false,
-      ssl: { rejectUnauthorized: false },
-    }
-    expect(dsqlTls(sneaky).ssl.rejectUnauthorized).toBe(true)
-    expect(() => {
-      ;(dsqlTls(sneaky).ssl as { rejectUnauthorized: boolean }).rejectUnauthorized = false
-    }).toThrow(TypeError)
+  it('sends no SNI for an IP address endpoint (RFC 6066)', () => {
+    expect(
+      dsqlTls({ endpoint: '127.0.0.1', sslRootCert: undefined }).ssl.servername,
+    ).toBeUndefined()
   })
 
   it.each([
@@ -87,5 +76,60 @@ describe('dsqlTls', () => {
     ).connectionParameters
     expect(params.sslnegotiation).toBe('direct')
     expect(params.ssl).toMatchObject({ rejectUnauthorized: true, servername: ENDPOINT })
+  })
+})
+
+describe('dsqlTls in a real TLS handshake with the dsql-local stand-in', () => {
+  // What the options do, not what they say: Node's TLS client checks the chain and the name.
+  let cluster: DsqlLocalCluster
+  beforeAll(async () => {
+    cluster = await startDsqlLocal({ logger: { info: () => {}, warn: () => {}, error: () => {} } })
+  })
+  afterAll(() => cluster?.stop())
+
+  /** Completes a TLS handshake with the stand-in using `ssl`; resolves to whether it was authorized. */
+  function handshake(ssl: DsqlSslOptions): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(
+        { host: cluster.host, port: cluster.port, ...ssl, ALPNProtocols: ['postgresql'] },
+        () => {
+          resolve(socket.authorized)
+          socket.destroy()
+        },
+      )
+      socket.once('error', reject)
+    })
+  }
+
+  it('accepts the stand-in when its CA is trusted and the endpoint is its name', async () => {
+    const { ssl } = dsqlTls({ endpoint: cluster.endpoint, sslRootCert: cluster.caFile })
+    await expect(handshake(ssl)).resolves.toBe(true)
+  })
+
+  it('refuses a server whose CA is not trusted, even when the config asked for no verification', async () => {
+    // Settings a careless caller might pass along: dsqlTls reads only endpoint and sslRootCert.
+    const sneaky = {
+      endpoint: cluster.endpoint,
+      sslRootCert: undefined,
+      rejectUnauthorized: false,
+      ssl: { rejectUnauthorized: false },
+    }
+    await expect(handshake(dsqlTls(sneaky).ssl)).rejects.toMatchObject({
+      code: expect.stringMatching(UNTRUSTED),
+    })
+  })
+
+  it('refuses a trusted certificate issued for another name', async () => {
+    const { ssl } = dsqlTls({ endpoint: `other-${cluster.endpoint}`, sslRootCert: cluster.caFile })
+    await expect(handshake(ssl)).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' })
+  })
+
+  it('verifies an IP address endpoint against the certificate too (no SNI, still checked)', async () => {
+    const trusted = dsqlTls({ endpoint: cluster.host, sslRootCert: cluster.caFile })
+    await expect(handshake(trusted.ssl)).resolves.toBe(true) // the certificate names 127.0.0.1
+    const untrusted = dsqlTls({ endpoint: cluster.host, sslRootCert: undefined })
+    await expect(handshake(untrusted.ssl)).rejects.toMatchObject({
+      code: expect.stringMatching(UNTRUSTED),
+    })
   })
 })
