@@ -21,6 +21,16 @@
  * @module
  */
 export { clusterHost, isClusterId, isRegion, regionFromEndpoint } from './cluster-endpoint.ts'
+export {
+  CONNECT_RETRY_DEFAULTS,
+  type ConnectRetryEvent,
+  type ConnectRetryOptions,
+  connectWithRetry,
+  isTransientRefusal,
+  TRANSIENT_REFUSALS,
+  type TransientRefusal,
+  transientRefusal,
+} from './connect-retry.ts'
 export { type DsqlSslOptions, type DsqlTlsSettings, dsqlTls } from './dsql-tls.ts'
 export { type ConfigProblem, DsqlAuthError, DsqlConfigError, DsqlRetryError } from './errors.ts'
 export { type DsqlConfig, type Env, loadConfig } from './load-config.ts'
