@@ -1,4 +1,7 @@
+import { createRequire } from 'node:module'
 import {
+  type ConnectRetryOptions,
+  connectWithRetry,
   createTokenProvider,
   type DsqlConfig,
   dsqlTls,
@@ -13,18 +16,38 @@ import type { Database } from './database.ts'
 /** The schema a non-admin role works in: its own, since `public` belongs to `admin`. */
 export const NON_ADMIN_SCHEMA = 'myschema'
 
-/** Options of {@link createDb}: pool sizing, plus where credentials come from and a refresh hook. */
+const { name, version } = createRequire(import.meta.url)('../package.json') as {
+  readonly name: string
+  readonly version: string
+}
+
+/**
+ * The `application_name` every session of this example reports (`dsql-example-kysely/0.1.0`),
+ * read from `package.json`, so that an operator can tell its sessions from others. Rename the
+ * package when you copy the folder, and your service names itself.
+ */
+export const APPLICATION_NAME = `${name}/${version}`
+
+/** Options of {@link createDb}: pool sizing, connect retries, credentials and a refresh hook. */
 export interface DbOptions extends TokenProviderOptions {
   /** Most connections. Default `POOL_DEFAULTS.max` (10). */
   readonly max?: number
   /** Seconds after which a connection is replaced. Default 3300, under DSQL's 60-minute limit. */
   readonly maxLifetimeSeconds?: number
+  /** Bounds and hook of the retries when DSQL refuses a new connection for a moment. */
+  readonly connectRetry?: ConnectRetryOptions
 }
 
 /**
  * A Kysely instance for Aurora DSQL over a `pg.Pool`: each new connection gets an IAM token from
- * `password` (cached and refreshed by `dsql-auth`), verified direct TLS, and is recycled before
- * DSQL's 60-minute limit.
+ * `password` (cached and refreshed by `dsql-auth`), verified direct TLS and the example's
+ * `application_name`, and is recycled before DSQL's 60-minute limit.
+ *
+ * Kysely asks its dialect for a pool's shape only (`connect`, `end`, `options`), so the pool it gets
+ * opens each connection through `connectWithRetry`: one that DSQL refuses for a moment (`53400`
+ * rate exceeded when a service starts or a pool refills, a cluster waking up, `XX000` server
+ * unavailable) is opened again after a backoff with jitter (default: 10 attempts, 15 s); any other
+ * error, such as access denied, reaches the query at once.
  *
  * A non-admin role works in `myschema` through Kysely's own `withSchema`, which names the schema
  * in every query it builds (`"myschema"."owner"`): nothing depends on per-connection state.
@@ -50,6 +73,7 @@ export function createDb(
     database: config.database,
     password: createTokenProvider(config, options),
     ...dsqlTls(config),
+    application_name: APPLICATION_NAME,
     max: options.max ?? POOL_DEFAULTS.max,
     maxLifetimeSeconds: options.maxLifetimeSeconds ?? POOL_DEFAULTS.maxLifetimeSeconds,
     idleTimeoutMillis: POOL_DEFAULTS.idleTimeoutSeconds * 1000,
@@ -60,6 +84,15 @@ export function createDb(
   pool.on('error', (error) => {
     console.error(`dsql: an idle connection failed and was removed from the pool: ${error.message}`)
   })
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const dialect = new PostgresDialect({
+    pool: {
+      options: pool.options,
+      connect: () => connectWithRetry(() => pool.connect(), options.connectRetry),
+      end: () => pool.end(),
+    },
+    // Cancelling a query opens a connection of its own, with the pool's options.
+    controlClient: pg.Client,
+  })
+  const db = new Kysely<Database>({ dialect })
   return config.user === 'admin' ? db : db.withSchema(NON_ADMIN_SCHEMA)
 }

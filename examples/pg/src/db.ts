@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module'
 import {
+  type ConnectRetryOptions,
   createTokenProvider,
   type DsqlConfig,
   dsqlTls,
@@ -6,22 +8,39 @@ import {
   POOL_DEFAULTS,
   type TokenProviderOptions,
 } from 'dsql-auth'
-import pg from 'pg'
+import type pg from 'pg'
+import { RetryingPool } from './retrying-pool.ts'
 
 /** The schema a non-admin role works in: its own, since `public` belongs to `admin`. */
 export const NON_ADMIN_SCHEMA = 'myschema'
 
-/** Options of {@link createPool}: pool sizing, plus where credentials come from and a refresh hook. */
+const { name, version } = createRequire(import.meta.url)('../package.json') as {
+  readonly name: string
+  readonly version: string
+}
+
+/**
+ * The `application_name` every session of this example reports (`dsql-example-pg/0.1.0`), read
+ * from `package.json`, so that an operator can tell its sessions from others. Rename the package
+ * when you copy the folder, and your service names itself.
+ */
+export const APPLICATION_NAME = `${name}/${version}`
+
+/** Options of {@link createPool}: pool sizing, connect retries, credentials and a refresh hook. */
 export interface PoolOptions extends TokenProviderOptions {
   /** Most connections. Default `POOL_DEFAULTS.max` (10). */
   readonly max?: number
   /** Seconds after which a connection is replaced. Default 3300, under DSQL's 60-minute limit. */
   readonly maxLifetimeSeconds?: number
+  /** Bounds and hook of the retries when DSQL refuses a new connection for a moment. */
+  readonly connectRetry?: ConnectRetryOptions
 }
 
 /**
  * A `pg.Pool` for Aurora DSQL: each new connection gets an IAM token from `password` (cached and
- * refreshed by `dsql-auth`), verified direct TLS, and is recycled before DSQL's 60-minute limit.
+ * refreshed by `dsql-auth`), verified direct TLS and the example's `application_name`, and is
+ * recycled before DSQL's 60-minute limit. A connection DSQL refuses for a moment (rate exceeded,
+ * cluster waking up) is opened again after a backoff (see {@link RetryingPool}).
  *
  * A non-admin role gets `search_path = myschema` on every new connection through pg-pool's
  * `onConnect` hook: the pool awaits the `SET` before it hands the connection out (and drops the
@@ -39,19 +58,23 @@ export interface PoolOptions extends TokenProviderOptions {
  * ```
  */
 export function createPool(config: DsqlConfig = loadConfig(), options: PoolOptions = {}): pg.Pool {
-  const pool = new pg.Pool({
-    host: config.host,
-    port: config.port,
-    user: config.user,
-    database: config.database,
-    password: createTokenProvider(config, options),
-    ...dsqlTls(config),
-    max: options.max ?? POOL_DEFAULTS.max,
-    maxLifetimeSeconds: options.maxLifetimeSeconds ?? POOL_DEFAULTS.maxLifetimeSeconds,
-    idleTimeoutMillis: POOL_DEFAULTS.idleTimeoutSeconds * 1000,
-    connectionTimeoutMillis: POOL_DEFAULTS.connectTimeoutSeconds * 1000,
-    onConnect: config.user === 'admin' ? undefined : useNonAdminSchema,
-  })
+  const pool = new RetryingPool(
+    {
+      host: config.host,
+      port: config.port,
+      user: config.user,
+      database: config.database,
+      password: createTokenProvider(config, options),
+      ...dsqlTls(config),
+      application_name: APPLICATION_NAME,
+      max: options.max ?? POOL_DEFAULTS.max,
+      maxLifetimeSeconds: options.maxLifetimeSeconds ?? POOL_DEFAULTS.maxLifetimeSeconds,
+      idleTimeoutMillis: POOL_DEFAULTS.idleTimeoutSeconds * 1000,
+      connectionTimeoutMillis: POOL_DEFAULTS.connectTimeoutSeconds * 1000,
+      onConnect: config.user === 'admin' ? undefined : useNonAdminSchema,
+    },
+    options.connectRetry,
+  )
   // An idle connection that the server closes (e.g. at DSQL's 60-minute limit) emits 'error' on
   // the pool; without a listener that would crash the process. The pool replaces it on demand.
   pool.on('error', (error) => {

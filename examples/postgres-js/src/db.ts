@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import {
   createTokenProvider,
   type DsqlConfig,
@@ -20,6 +21,18 @@ export function schemaFor(config: Pick<DsqlConfig, 'user'>): string {
   return config.user === 'admin' ? 'public' : NON_ADMIN_SCHEMA
 }
 
+const { name, version } = createRequire(import.meta.url)('../package.json') as {
+  readonly name: string
+  readonly version: string
+}
+
+/**
+ * The `application_name` every session of this example reports
+ * (`dsql-example-postgres-js/0.1.0`), read from `package.json`, so that an operator can tell its
+ * sessions from others. Rename the package when you copy the folder, and your service names itself.
+ */
+export const APPLICATION_NAME = `${name}/${version}`
+
 /** Options of {@link createSql}: pool sizing, plus where credentials come from and a refresh hook. */
 export interface SqlOptions extends TokenProviderOptions {
   /** Most connections. Default `POOL_DEFAULTS.max` (10). */
@@ -35,8 +48,13 @@ type OptionsWithDirectTls = postgres.Options<Record<string, never>> & {
 
 /**
  * A postgres.js client for Aurora DSQL: each new connection gets an IAM token from `password`
- * (cached and refreshed by `dsql-auth`), verified direct TLS, and is recycled before DSQL's
- * 60-minute limit (postgres.js would otherwise pick 30 to 60 minutes at random).
+ * (cached and refreshed by `dsql-auth`), verified direct TLS and the example's `application_name`,
+ * and is recycled before DSQL's 60-minute limit (postgres.js would otherwise pick 30 to 60 minutes
+ * at random).
+ *
+ * postgres.js fails the query whose connection DSQL refuses for a moment (rate exceeded, cluster
+ * waking up) and has no hook to retry it: send statements with `retryRefused()` and transactions
+ * with `transaction()`, which try again.
  *
  * @example
  * ```ts
@@ -63,6 +81,7 @@ export function createSql(
     max_lifetime: options.maxLifetimeSeconds ?? POOL_DEFAULTS.maxLifetimeSeconds,
     idle_timeout: POOL_DEFAULTS.idleTimeoutSeconds,
     connect_timeout: POOL_DEFAULTS.connectTimeoutSeconds,
+    connection: { application_name: APPLICATION_NAME },
     // `create table if not exists` sends a NOTICE when the table exists; postgres.js would print it.
     onnotice: () => {},
   }

@@ -1,0 +1,95 @@
+import type { ConnectRetryEvent } from 'dsql-auth'
+import type { DsqlLocalCluster } from 'dsql-local'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createDb } from '../src/db.ts'
+import { clusterConfig } from './cluster-config.ts'
+
+// DSQL accepts 100 new connections a second in bursts of 1,000. A stand-in of this file's own, with
+// a bucket of 5 refilled at 20 a second, makes a cold pool of 20 run into that limit at once,
+// without slowing down the stand-in the other tests share.
+describe('opening connections on a stand-in that accepts 20 new connections a second, 5 at once', () => {
+  let cluster: DsqlLocalCluster | undefined
+  /** The stand-in's reason for each connection it refused, in order. */
+  const refused: string[] = []
+  beforeAll(async () => {
+    if (!inject('local')) return
+    const { startDsqlLocal } = await import('dsql-local')
+    cluster = await startDsqlLocal({
+      connectionRatePerSecond: 20,
+      connectionBurst: 5,
+      logger: {
+        info: () => {},
+        warn: (line) => {
+          if (line.startsWith('refused ')) refused.push(line)
+        },
+        error: (line) => console.error(`dsql-local: ${line}`),
+      },
+    })
+  })
+  afterAll(() => cluster?.stop())
+
+  /** The stand-in's environment and keys, so that the pool signs with them. */
+  function standIn(): DsqlLocalCluster {
+    if (cluster === undefined) throw new Error('the stand-in did not start')
+    return cluster
+  }
+
+  // First in the file: it needs one token of the bucket, which the burst below empties.
+  it.skipIf(!inject('local'))(
+    'a refusal that waiting cannot heal (a role no IAM identity may log in as) fails at once, after one attempt',
+    async () => {
+      const { env, credentials } = standIn()
+      const retries: ConnectRetryEvent[] = []
+      const db = createDb(clusterConfig({ ...env, DB_USER: 'no_such_role' }), {
+        credentials,
+        connectRetry: { onRetry: (e) => retries.push(e) },
+      })
+      const before = refused.length
+      try {
+        await expect(sql`select 1`.execute(db)).rejects.toMatchObject({
+          code: '08006',
+          message: 'unable to accept connection, access denied',
+        })
+        expect(retries).toEqual([])
+        // The stand-in saw exactly one attempt, and refused it for the role, not for the rate.
+        expect(refused.slice(before)).toHaveLength(1)
+        expect(refused.at(-1)).not.toMatch(/connection rate/)
+      } finally {
+        await db.destroy()
+      }
+    },
+  )
+
+  it.skipIf(!inject('local'))(
+    'serves 200 queries from a cold pool of 20: each refused connection is opened again, no query fails',
+    async () => {
+      const { env, credentials } = standIn()
+      const retries: ConnectRetryEvent[] = []
+      const db = createDb(clusterConfig(env), {
+        credentials,
+        max: 20,
+        connectRetry: { onRetry: (e) => retries.push(e) },
+      })
+      const before = refused.length
+      try {
+        const results = await Promise.all(
+          Array.from({ length: 200 }, (_, i) =>
+            db.selectNoFrom(sql<number>`${i}::int`.as('i')).executeTakeFirstOrThrow(),
+          ),
+        )
+        expect(results.map((r) => r.i)).toEqual(Array.from({ length: 200 }, (_, i) => i))
+        // The burst did run into the limit, and every refusal was DSQL's rate limit, retried.
+        const rateRefusals = refused.slice(before)
+        expect(rateRefusals.length).toBeGreaterThan(0)
+        expect(rateRefusals.every((line) => line.includes('connection rate above 20/s'))).toBe(true)
+        expect(retries).toHaveLength(rateRefusals.length)
+        expect(new Set(retries.map((e) => `${e.sqlState} ${e.refusal}`))).toEqual(
+          new Set(['53400 rate-exceeded']),
+        )
+      } finally {
+        await db.destroy()
+      }
+    },
+  )
+})

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { APPLICATION_NAME, createPool } from '../src/db.ts'
+import { clusterConfig } from './cluster-config.ts'
+
+const { version } = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+) as { version: string }
+
+describe('application_name', () => {
+  it('every session names the example and its version, as the server reports it', async () => {
+    expect(APPLICATION_NAME).toBe(`dsql-example-pg/${version}`)
+    const pool = createPool(clusterConfig(), { max: 2 })
+    try {
+      const [shown, setting] = await Promise.all([
+        pool.query<{ application_name: string }>('show application_name'),
+        pool.query<{ name: string }>("select current_setting('application_name') as name"),
+      ])
+      expect(shown.rows[0]?.application_name).toBe(APPLICATION_NAME)
+      expect(setting.rows[0]?.name).toBe(APPLICATION_NAME)
+    } finally {
+      await pool.end()
+    }
+  })
+})
