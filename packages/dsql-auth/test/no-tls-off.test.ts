@@ -30,7 +30,10 @@ describe('findTlsOff catches each way of turning verification off (fixtures)', (
       'sslmode=disable in a URL',
       "const url = 'postgres://admin@host:5432/postgres?sslmode=disable'",
     ],
-    ['sslmode=no-verify in a URL', 'const url = `postgres://db.example.com/postgres?sslmode=no-verify`'],
+    [
+      'sslmode=no-verify in a URL',
+      'const url = `postgres://db.example.com/postgres?sslmode=no-verify`',
+    ],
     ['an sslmode option', "{ sslmode: 'require' }"],
     ['rejectUnauthorized: false', '{ ssl: { rejectUnauthorized: false } }'],
     ['rejectUnauthorized:false, no space', '{ ssl: { ca, rejectUnauthorized:false } }'],
