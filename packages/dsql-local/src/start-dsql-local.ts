@@ -144,6 +144,7 @@ export async function startDsqlLocal(options: DsqlLocalOptions = {}): Promise<Ds
         dialect,
         logger,
       })
+      entry.postmasterPid = backend.postmasterPid
       entry.watchdogPid = spawnWatchdog(entry, true)
     }
     if (backend === undefined) throw new DsqlLocalError('INVALID_OPTIONS', 'no backend configured')

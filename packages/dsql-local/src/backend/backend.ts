@@ -14,6 +14,8 @@ export interface Backend {
   readonly control: pg.Pool
   /** The data directory, for an embedded backend. */
   readonly dataDir?: string
+  /** The postmaster's pid, for an embedded backend: what the process-exit cleanup stops. */
+  readonly postmasterPid?: number
   /** The password for `role`, if the backend asks for one (a backend given by URL). */
   passwordFor(role: string): Promise<string>
   /** Stops the backend (embedded) or closes the pool (URL). Idempotent. */

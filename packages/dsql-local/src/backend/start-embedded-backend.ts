@@ -41,7 +41,7 @@ const socketPort = 5432
  * from another place.
  */
 export async function startEmbeddedBackend(options: EmbeddedBackendOptions): Promise<Backend> {
-  const binaries = postgresBinaries()
+  const binaries = postgresBinaries({ runDir: options.runDir })
   const { runAs } = binaries
   const socketDir = path.join(options.runDir, 'socket')
   const log: string[] = []
@@ -154,6 +154,7 @@ export async function startEmbeddedBackend(options: EmbeddedBackendOptions): Pro
     database: 'postgres',
     control,
     dataDir: options.dataDir,
+    ...(postmaster.pid === undefined ? {} : { postmasterPid: postmaster.pid }),
     passwordFor: async () => {
       throw new Error('the embedded backend authenticates by trust on its private socket')
     },
