@@ -66,12 +66,13 @@ export function createDb(
   config: DsqlConfig = loadConfig(),
   options: DbOptions = {},
 ): Kysely<Database> {
+  const password = createTokenProvider(config, options)
   const pool = new pg.Pool({
     host: config.host,
     port: config.port,
     user: config.user,
     database: config.database,
-    password: createTokenProvider(config, options),
+    password,
     ...dsqlTls(config),
     application_name: APPLICATION_NAME,
     max: options.max ?? POOL_DEFAULTS.max,
@@ -87,7 +88,9 @@ export function createDb(
   const dialect = new PostgresDialect({
     pool: {
       options: pool.options,
-      connect: () => connectWithRetry(() => pool.connect(), options.connectRetry),
+      // Each failed connect is reported to the provider: a token DSQL refused is not used again.
+      connect: () =>
+        connectWithRetry(() => pool.connect(), { ...options.connectRetry, tokens: password }),
       end: () => pool.end(),
     },
     // Cancelling a query opens a connection of its own, with the pool's options.

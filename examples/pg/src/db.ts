@@ -58,13 +58,14 @@ export interface PoolOptions extends TokenProviderOptions {
  * ```
  */
 export function createPool(config: DsqlConfig = loadConfig(), options: PoolOptions = {}): pg.Pool {
+  const password = createTokenProvider(config, options)
   const pool = new RetryingPool(
     {
       host: config.host,
       port: config.port,
       user: config.user,
       database: config.database,
-      password: createTokenProvider(config, options),
+      password,
       ...dsqlTls(config),
       application_name: APPLICATION_NAME,
       max: options.max ?? POOL_DEFAULTS.max,
@@ -73,7 +74,8 @@ export function createPool(config: DsqlConfig = loadConfig(), options: PoolOptio
       connectionTimeoutMillis: POOL_DEFAULTS.connectTimeoutSeconds * 1000,
       onConnect: config.user === 'admin' ? undefined : useNonAdminSchema,
     },
-    options.connectRetry,
+    // Each failed connect is reported to the provider: a token DSQL refused is not used again.
+    { ...options.connectRetry, tokens: password },
   )
   // An idle connection that the server closes (e.g. at DSQL's 60-minute limit) emits 'error' on
   // the pool; without a listener that would crash the process. The pool replaces it on demand.

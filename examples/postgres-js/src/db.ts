@@ -5,6 +5,7 @@ import {
   dsqlTls,
   loadConfig,
   POOL_DEFAULTS,
+  type TokenProvider,
   type TokenProviderOptions,
 } from 'dsql-auth'
 import postgres from 'postgres'
@@ -70,12 +71,13 @@ export function createSql(
   config: DsqlConfig = loadConfig(),
   options: SqlOptions = {},
 ): postgres.Sql {
+  const password = createTokenProvider(config, options)
   const settings: OptionsWithDirectTls = {
     host: config.host,
     port: config.port,
     user: config.user,
     database: config.database,
-    password: createTokenProvider(config, options),
+    password,
     ...dsqlTls(config),
     max: options.max ?? POOL_DEFAULTS.max,
     max_lifetime: options.maxLifetimeSeconds ?? POOL_DEFAULTS.maxLifetimeSeconds,
@@ -85,5 +87,18 @@ export function createSql(
     // `create table if not exists` sends a NOTICE when the table exists; postgres.js would print it.
     onnotice: () => {},
   }
-  return postgres(settings)
+  const sql = postgres(settings)
+  providers.set(sql, password)
+  return sql
+}
+
+const providers = new WeakMap<postgres.Sql, TokenProvider>()
+
+/**
+ * The token provider of a client made by {@link createSql}, for reporting a connection DSQL refused
+ * (`connectRetry: { tokens: tokenProviderOf(sql) }`, which `transaction()` passes itself):
+ * postgres.js has no hook of its own for a failed connect.
+ */
+export function tokenProviderOf(sql: postgres.Sql): TokenProvider | undefined {
+  return providers.get(sql)
 }

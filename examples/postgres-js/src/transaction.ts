@@ -6,6 +6,7 @@ import {
   withRetry,
 } from 'dsql-auth'
 import type postgres from 'postgres'
+import { tokenProviderOf } from './db.ts'
 
 /** Options of {@link transaction}: conflict retries, and retries of a refused connection. */
 export interface TransactionOptions extends RetryOptions {
@@ -42,6 +43,7 @@ export function transaction<T>(
         return work(tx)
       }) as Promise<T>
     return connectWithRetry(begin, {
+      tokens: tokenProviderOf(sql),
       ...connectRetry,
       retryIf: (error) => !started && isTransientRefusal(error),
     })

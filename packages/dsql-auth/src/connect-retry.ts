@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { DSQL_ERROR_TEXTS, type DsqlErrorText } from './dsql-error-texts.ts'
 import { sqlState } from './sql-state.ts'
+import type { TokenProvider } from './token-provider.ts'
 
 /**
  * One answer with which Aurora DSQL refuses a new connection for a moment: what it sends
- * (SQLSTATE and exact text) and when that was observed. Hold the table against `dsql-facts.md`
- * ("Connections"); a change in DSQL is a one-row change.
+ * (SQLSTATE and exact text, from {@link DSQL_ERROR_TEXTS}) and when that was observed.
  */
 export interface TransientRefusal {
   /** Stable id, e.g. `rate-exceeded`: what {@link ConnectRetryEvent.refusal} names. */
@@ -23,13 +24,14 @@ export interface TransientRefusal {
   readonly observed: string
 }
 
-const refusal = (
-  id: string,
-  code: string | undefined,
-  message: string,
-  onlyAtConnect: boolean,
-): TransientRefusal =>
-  Object.freeze({ id, sqlState: code, message, onlyAtConnect, observed: '2026-11' })
+const refusal = (id: string, row: DsqlErrorText, onlyAtConnect: boolean): TransientRefusal =>
+  Object.freeze({
+    id,
+    sqlState: row.sqlState,
+    message: row.text,
+    onlyAtConnect,
+    observed: row.observed,
+  })
 
 /**
  * DSQL's transient connection refusals: opening the connection again a little later succeeds.
@@ -44,14 +46,9 @@ const refusal = (
  * waiting. Those reach the caller at once.
  */
 export const TRANSIENT_REFUSALS: readonly TransientRefusal[] = Object.freeze([
-  refusal('rate-exceeded', '53400', 'Unable to accept connection, rate exceeded.', true),
-  refusal(
-    'waking-up',
-    undefined,
-    'unable to accept connection, waking up cluster, please retry later',
-    true,
-  ),
-  refusal('server-unavailable', 'XX000', 'server unavailable', false),
+  refusal('rate-exceeded', DSQL_ERROR_TEXTS.rateExceeded, true),
+  refusal('waking-up', DSQL_ERROR_TEXTS.wakingUp, true),
+  refusal('server-unavailable', DSQL_ERROR_TEXTS.serverUnavailable, false),
 ])
 
 /** How deep {@link transientRefusal} follows `cause` chains, like {@link sqlState}. */
@@ -119,6 +116,12 @@ export interface ConnectRetryOptions {
   readonly retryIf?: (error: unknown) => boolean
   /** Called before each retry, e.g. to log or count it. */
   readonly onRetry?: (event: ConnectRetryEvent) => void
+  /**
+   * The token provider the connections sign with (what `createTokenProvider` returns): every
+   * failed attempt is reported to it, so that a token DSQL refused (`08006` access denied) is not
+   * handed to the next connection. The refusal itself is not retried.
+   */
+  readonly tokens?: Pick<TokenProvider, 'reportConnectError'>
   /** Stops waiting and retrying when aborted; the abort reason is thrown. */
   readonly signal?: AbortSignal
   /** Source of jitter in [0, 1). Default `Math.random`. */
@@ -183,6 +186,7 @@ export async function connectWithRetry<T>(
     try {
       return await open(attempt)
     } catch (error) {
+      options.tokens?.reportConnectError(error)
       if (attempt >= maxAttempts || !retryIf(error)) throw error
       const capMs = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1))
       const delayMs = Math.floor(random() * capMs)

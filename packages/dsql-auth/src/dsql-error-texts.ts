@@ -1,7 +1,7 @@
 /** One answer of Aurora DSQL that this package reacts to. */
 export interface DsqlErrorText {
-  /** The SQLSTATE DSQL sends with it. */
-  readonly sqlState: string
+  /** The SQLSTATE DSQL sends with it; `undefined` where none is recorded (the text decides). */
+  readonly sqlState: string | undefined
   /** The message, exactly as a client receives it. */
   readonly text: string
   /** When it was seen from a real cluster (`docs/dsql-facts.md`). */
@@ -14,6 +14,8 @@ export interface DsqlErrorText {
  *
  * - `dataConflict`, `schemaConflict`: optimistic-concurrency conflicts; the transaction is run again.
  * - `accessDenied`: a refused connection (at startup, FATAL); its token must not be used again.
+ * - `rateExceeded`, `wakingUp`, `serverUnavailable`: transient refusals of a new connection; it is
+ *   opened again after a backoff (`connect-retry.ts`).
  */
 export const DSQL_ERROR_TEXTS = Object.freeze({
   dataConflict: Object.freeze({
@@ -29,6 +31,21 @@ export const DSQL_ERROR_TEXTS = Object.freeze({
   accessDenied: Object.freeze({
     sqlState: '08006',
     text: 'unable to accept connection, access denied',
+    observed: '2026-11',
+  }),
+  rateExceeded: Object.freeze({
+    sqlState: '53400',
+    text: 'Unable to accept connection, rate exceeded.',
+    observed: '2026-11',
+  }),
+  wakingUp: Object.freeze({
+    sqlState: undefined,
+    text: 'unable to accept connection, waking up cluster, please retry later',
+    observed: '2026-11',
+  }),
+  serverUnavailable: Object.freeze({
+    sqlState: 'XX000',
+    text: 'server unavailable',
     observed: '2026-11',
   }),
 } satisfies Record<string, DsqlErrorText>)
