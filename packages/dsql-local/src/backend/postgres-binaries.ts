@@ -28,7 +28,7 @@ const SERVICE_USER = 'postgres'
  * the project lives in a directory it cannot enter (a checkout under `/root` or in a `mktemp -d`
  * folder, both mode 0700), the binaries are copied once to a shared cache in the temp directory,
  * trusted only while it is root's own (see {@link trustedBinariesCopy}); otherwise to
- * `<runDir>/postgres-binaries`, for this run only.
+ * `<runDir>/embedded-postgres`, for this run only.
  *
  * @throws {DsqlLocalError} `BACKEND_START_FAILED` when no binaries exist for this platform, the
  *   service user cannot run them, or no trusted place for a copy exists.
@@ -55,12 +55,13 @@ export function postgresBinaries(options: { readonly runDir?: string } = {}): Po
     tmpdir(),
     `embedded-postgres-${version}-${process.platform}-${process.arch}`,
   )
+  // Named like the shared copy, so that a search for left-over embedded-postgres servers finds it.
+  const privateDir =
+    options.runDir === undefined ? undefined : path.join(options.runDir, 'embedded-postgres')
   const copy = trustedBinariesCopy({
     from: nativeDir,
     shared,
-    ...(options.runDir === undefined
-      ? {}
-      : { privateDir: path.join(options.runDir, 'postgres-binaries') }),
+    ...(privateDir === undefined ? {} : { privateDir }),
   })
   if (canRun(programs(copy).initdb, runAs)) return { ...programs(copy), runAs }
   throw new DsqlLocalError(

@@ -40,7 +40,7 @@ const COMPLETE = '.complete'
  *   parent is not this user's own.
  * @example
  * ```ts
- * const dir = trustedBinariesCopy({ from: nativeDir, shared, privateDir: path.join(runDir, 'postgres-binaries') })
+ * const dir = trustedBinariesCopy({ from: nativeDir, shared, privateDir: path.join(runDir, 'embedded-postgres') })
  * ```
  */
 export function trustedBinariesCopy(places: BinariesCopyPlaces): string {
