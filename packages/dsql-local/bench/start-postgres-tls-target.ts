@@ -41,10 +41,11 @@ export async function startPostgresTlsTarget(spec: {
   readonly id: string
   readonly label: string
 }): Promise<BenchTarget> {
-  const { initdb, postgres, runAs } = postgresBinaries()
   const runDir = await mkdtemp(path.join(tmpdir(), `${runDirPrefix}${process.pid}-bench-`))
   // Traversable, not listable: PostgreSQL running as the `postgres` OS user must reach its dirs.
   await chmod(runDir, 0o711)
+  // With a run directory, an untrusted shared binaries cache is replaced by a private copy.
+  const { initdb, postgres, runAs } = postgresBinaries({ runDir })
   const dataDir = path.join(runDir, 'data')
   const own = (file: string) => (runAs ? chown(file, runAs.uid, runAs.gid) : Promise.resolve())
   const log: string[] = []
@@ -135,6 +136,7 @@ export async function startPostgresTlsTarget(spec: {
     postmaster.stdout?.on('data', keepLog)
     postmaster.stderr?.on('data', keepLog)
     exited = onceExited(postmaster).then(() => undefined)
+    entry.postmasterPid = postmaster.pid
     entry.watchdogPid = spawnWatchdog(entry, true)
 
     const connect = () =>

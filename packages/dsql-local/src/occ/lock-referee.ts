@@ -34,8 +34,15 @@ export interface RefereeTiming {
   readonly intervalMs?: number
 }
 
+/**
+ * Waits for what another transaction holds until it ends: a table, a row, a transaction (a row it
+ * wrote), a key being inserted, another object. Not the short internal locks that end on their own in
+ * microseconds whoever holds them (`extend`, `page`, ...): failing their holder would be a false conflict.
+ */
 const waitsQuery = `SELECT pid, pg_catalog.pg_blocking_pids(pid) AS blockers
-FROM pg_catalog.pg_stat_activity WHERE wait_event_type = 'Lock' AND pid = ANY($1::int[])`
+FROM pg_catalog.pg_stat_activity
+WHERE wait_event_type = 'Lock' AND wait_event IN ('relation', 'tuple', 'transactionid', 'spectoken', 'object')
+  AND pid = ANY($1::int[])`
 
 /**
  * Makes sure no session waits for another's lock, as Aurora DSQL's optimistic concurrency never
