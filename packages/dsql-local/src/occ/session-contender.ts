@@ -14,9 +14,10 @@ export interface ContenderParts {
   readonly toBackend: (bytes: Buffer) => boolean
   /**
    * Asks PostgreSQL to cancel the backend session's statement in flight, holding the client's next
-   * messages back until the cancel is delivered (so it cannot reach a later statement).
+   * messages back until the cancel is delivered (so it cannot reach a later statement); settles
+   * then.
    */
-  readonly cancel: () => void
+  readonly cancel: () => Promise<unknown>
 }
 
 /** A relayed session as a {@link Contender}, with the hook its gate calls when it gets busy or idle. */
@@ -45,7 +46,7 @@ export function sessionContender(parts: ContenderParts): SessionContender {
     if (gate.state.busy || gate.state.status !== 'T') return false
     return parts.toBackend(gate.state.abortMessage())
   }
-  let cancelledAt = -1
+  let cancelling = false
   const contender: SessionContender = {
     backendPid: parts.backendPid,
     get serial() {
@@ -64,10 +65,14 @@ export function sessionContender(parts: ContenderParts): SessionContender {
       // Outside a transaction and with nothing in flight, the session holds no lock.
       if (!gate.state.busy && gate.state.status !== 'T') return
       if (!gate.state.doomed) gate.state.doom(code)
-      if (abortIfIdle() || !gate.state.busy || cancelledAt === gate.state.serial) return
-      // One cancel per transaction: a second could reach a later statement.
-      cancelledAt = gate.state.serial
-      parts.cancel()
+      if (abortIfIdle() || !gate.state.busy || cancelling) return
+      // Again at each check while it still holds what another waits for: a cancel that reaches the
+      // backend before it has read the statement is dropped. The client's messages wait meanwhile,
+      // so a cancel only ever meets statements of this transaction.
+      cancelling = true
+      void parts.cancel().finally(() => {
+        cancelling = false
+      })
     },
     busyChanged(busy: boolean) {
       referee.busyChanged(contender, busy)

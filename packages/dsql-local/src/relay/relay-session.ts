@@ -39,7 +39,7 @@ export interface Relay {
    * order): used while a cancel of the statement in flight is delivered, so that it cannot reach a
    * later statement.
    */
-  holdClientUntil(done: Promise<unknown>): void
+  holdClientUntil(done: Promise<unknown>): Promise<unknown>
 }
 
 /**
@@ -150,14 +150,14 @@ export function relaySession(options: RelayOptions): Relay {
       return true
     },
     holdClientUntil: (done) => {
-      if (heldChunks !== undefined) return
+      if (heldChunks !== undefined) return done
       const held: Buffer[] = []
       heldChunks = held
       const release = () => {
         heldChunks = undefined
         for (const chunk of held) if (!closed) onClientData(chunk)
       }
-      done.then(release, release)
+      return done.then(release, release)
     },
   }
 }
