@@ -9,12 +9,19 @@ import {
   POOL_DEFAULTS,
   type TokenProviderOptions,
 } from 'dsql-auth'
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely } from 'kysely'
 import pg from 'pg'
 import type { Database } from './database.ts'
+import { DsqlDialect } from './migrator/dsql-dialect.ts'
+import type { MigrationLockSettings } from './migrator/migration-lease.ts'
 
 /** The schema a non-admin role works in: its own, since `public` belongs to `admin`. */
 export const NON_ADMIN_SCHEMA = 'myschema'
+
+/** The schema of the example's tables (and of their migration tables) for the role `user`. */
+export function schemaFor(user: string): string {
+  return user === 'admin' ? 'public' : NON_ADMIN_SCHEMA
+}
 
 const { name, version } = createRequire(import.meta.url)('../package.json') as {
   readonly name: string
@@ -36,6 +43,8 @@ export interface DbOptions extends TokenProviderOptions {
   readonly maxLifetimeSeconds?: number
   /** Bounds and hook of the retries when DSQL refuses a new connection for a moment. */
   readonly connectRetry?: ConnectRetryOptions
+  /** Lease length, wait bound and wait hook of the migration lock (see `src/migrator`). */
+  readonly migrationLock?: MigrationLockSettings
 }
 
 /**
@@ -85,17 +94,22 @@ export function createDb(
   pool.on('error', (error) => {
     console.error(`dsql: an idle connection failed and was removed from the pool: ${error.message}`)
   })
-  const dialect = new PostgresDialect({
-    pool: {
-      options: pool.options,
-      // Each failed connect is reported to the provider: a token DSQL refused is not used again.
-      connect: () =>
-        connectWithRetry(() => pool.connect(), { ...options.connectRetry, tokens: password }),
-      end: () => pool.end(),
+  // PostgresDialect's driver, with an adapter for DSQL's migrations (no advisory lock, no
+  // transactional DDL): see src/migrator/dsql-dialect.ts.
+  const dialect = new DsqlDialect(
+    {
+      pool: {
+        options: pool.options,
+        // Each failed connect is reported to the provider: a token DSQL refused is not used again.
+        connect: () =>
+          connectWithRetry(() => pool.connect(), { ...options.connectRetry, tokens: password }),
+        end: () => pool.end(),
+      },
+      // Cancelling a query opens a connection of its own, with the pool's options.
+      controlClient: pg.Client,
     },
-    // Cancelling a query opens a connection of its own, with the pool's options.
-    controlClient: pg.Client,
-  })
+    options.migrationLock,
+  )
   const db = new Kysely<Database>({ dialect })
   return config.user === 'admin' ? db : db.withSchema(NON_ADMIN_SCHEMA)
 }
