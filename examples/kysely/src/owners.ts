@@ -1,24 +1,8 @@
-import { type Kysely, sql, type Transaction } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { Database, NewOwner, Owner } from './database.ts'
 
 /** The database or a transaction: the queries below run on either. */
 type Db = Kysely<Database> | Transaction<Database>
-
-/**
- * Creates the `owner` table unless it exists. DDL runs on its own, outside any transaction that
- * writes rows: Aurora DSQL allows one DDL statement per transaction and no DDL beside DML.
- * `gen_random_uuid()` keys spread writes evenly; DSQL has no SERIAL.
- */
-export async function createOwnerTable(db: Db): Promise<void> {
-  await db.schema
-    .createTable('owner')
-    .ifNotExists()
-    .addColumn('id', 'uuid', (col) => col.primaryKey().defaultTo(sql`gen_random_uuid()`))
-    .addColumn('name', 'varchar(30)', (col) => col.notNull())
-    .addColumn('city', 'varchar(80)', (col) => col.notNull())
-    .addColumn('telephone', 'varchar(20)')
-    .execute()
-}
 
 /** Inserts owners (one statement) and returns them as stored, in the order given. */
 export async function insertOwners(db: Db, owners: readonly NewOwner[]): Promise<Owner[]> {

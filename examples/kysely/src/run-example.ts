@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { withRetry } from 'dsql-auth'
 import { type Kysely, sql } from 'kysely'
 import type { Database, Owner } from './database.ts'
-import { createOwnerTable, deleteOwners, findOwners, insertOwners, updateCity } from './owners.ts'
+import { deleteOwners, findOwners, insertOwners, updateCity } from './owners.ts'
 import { transaction } from './transaction.ts'
 
 /** What {@link runExample} did, step by step, with the rows it saw. */
@@ -25,9 +24,9 @@ export interface ExampleReport {
 }
 
 /**
- * The example program: creates the `owner` table if absent, then inserts, reads back, updates and
- * deletes rows, each write in a transaction retried on conflicts. Every step checks its result and
- * throws (an `AssertionError`) when it does not match.
+ * The example program: inserts, reads back, updates and deletes rows of `owner` (its migrations
+ * created the table), each write in a transaction retried on conflicts. Every step checks its
+ * result and throws (an `AssertionError`) when it does not match.
  */
 export async function runExample(
   db: Kysely<Database>,
@@ -48,10 +47,6 @@ export async function runExample(
   const user = rows[0]?.user ?? ''
   assert.ok(sessionId, 'the server reported no session id')
   step(`connected as ${user} in ${connectMs.toFixed(0)} ms (session ${sessionId})`)
-
-  // DDL alone, in autocommit (DSQL: one DDL per transaction, no DML beside it); retried on OC001.
-  await withRetry(() => createOwnerTable(db))
-  step('table owner is ready')
 
   // A suffix keeps concurrent runs against one cluster from touching each other's rows.
   const suffix = randomBytes(3).toString('hex')

@@ -1,29 +1,39 @@
 import type { RetryEvent } from 'dsql-auth'
 import type { DsqlLocalCluster } from 'dsql-local'
-import { sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createDb, NON_ADMIN_SCHEMA } from '../src/db.ts'
+import type { Database } from '../src/database.ts'
+import { createDb, NON_ADMIN_SCHEMA, schemaFor } from '../src/db.ts'
 import { grantNonAdmin } from '../src/grant-non-admin.ts'
-import {
-  createOwnerTable,
-  deleteOwners,
-  findOwners,
-  insertOwners,
-  updateCity,
-} from '../src/owners.ts'
+import { createMigrator, runMigrations } from '../src/migrator/dsql-migrator.ts'
+import { deleteOwners, findOwners, insertOwners, updateCity } from '../src/owners.ts'
 import { runExample } from '../src/run-example.ts'
 import { transaction } from '../src/transaction.ts'
 import { clusterConfig } from './cluster-config.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
+/** What the program does first: the role's schema at the latest migration. */
+async function migrate(db: Kysely<Database>, user: string): Promise<void> {
+  await runMigrations(createMigrator(db, { schema: schemaFor(user) }))
+}
+
 describe('the example program', () => {
+  beforeAll(async () => {
+    const db = createDb(clusterConfig())
+    try {
+      await migrate(db, 'admin')
+    } finally {
+      await db.destroy()
+    }
+  })
+
   it('runs its CRUD round trip as admin, with the rows right at each step', async () => {
     const db = createDb(clusterConfig())
     try {
       const report = await runExample(db)
       expect(report.user).toBe('admin')
-      expect(report.steps).toHaveLength(6)
+      expect(report.steps).toHaveLength(5)
       expect(report.inserted).toHaveLength(2)
       for (const owner of report.inserted) expect(owner.id).toMatch(UUID)
       expect(report.inserted.map((o) => o.city)).toEqual(['Lisbon', 'Oslo'])
@@ -56,13 +66,28 @@ describe('the example program', () => {
 
       const db = createDb(clusterConfig({ DB_USER: role }))
       try {
+        // The role migrates its own schema: the example's tables and Kysely's migration tables
+        // all land in myschema, whatever admin has in public.
+        await migrate(db, role)
         const report = await runExample(db)
         expect(report.user).toBe(role)
         expect(report.remaining).toEqual([])
-        const tables = await sql`
-        select 1 from information_schema.tables
-        where table_name = 'owner' and table_schema = ${NON_ADMIN_SCHEMA}`.execute(db)
-        expect(tables.rows).toHaveLength(1)
+        const tables = await sql<{ table_name: string }>`
+        select table_name from information_schema.tables
+        where table_schema = ${NON_ADMIN_SCHEMA} order by table_name`.execute(db)
+        expect(tables.rows.map((r) => r.table_name)).toEqual(
+          expect.arrayContaining(['kysely_migration', 'kysely_migration_lock', 'owner']),
+        )
+        const applied = await sql<{ name: string }>`
+        select name from ${sql.id(NON_ADMIN_SCHEMA, 'kysely_migration')} order by name`.execute(db)
+        expect(applied.rows.map((r) => r.name)).toEqual([
+          '0001-create-owner-table',
+          '0002-create-owner-city-index',
+        ])
+        const index = await sql`
+        select 1 from pg_indexes
+        where schemaname = ${NON_ADMIN_SCHEMA} and indexname = 'owner_city_idx'`.execute(db)
+        expect(index.rows).toHaveLength(1)
         await expect(sql`select * from public.admin_only`.execute(db)).rejects.toMatchObject({
           code: '42501',
         })
@@ -78,7 +103,6 @@ describe('the example program', () => {
   it('retries a transaction that lost a write conflict, and counts the attempts', async () => {
     const db = createDb(clusterConfig())
     try {
-      await createOwnerTable(db)
       const [owner] = await insertOwners(db, [{ name: 'Cy', city: 'Rome', telephone: null }])
       const id = owner?.id as string
 
@@ -144,7 +168,7 @@ describe('a transaction on a stand-in of its own that injects conflicts at COMMI
       if (cluster === undefined) throw new Error('the stand-in did not start')
       const db = createDb(clusterConfig(cluster.env), { credentials: cluster.credentials })
       try {
-        await createOwnerTable(db)
+        await migrate(db, 'admin')
         cluster.injectConflicts({ count: 2 })
         const attempts: number[] = []
         const retries: (string | undefined)[] = []
