@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'
 import {
   type ConnectRetryOptions,
   connectWithRetry,
@@ -11,6 +10,7 @@ import {
 } from 'dsql-auth'
 import { Kysely } from 'kysely'
 import pg from 'pg'
+import packageJson from '../package.json' with { type: 'json' }
 import type { Database } from './database.ts'
 import { DsqlDialect } from './migrator/dsql-dialect.ts'
 import type { MigrationLockSettings } from './migrator/migration-lease.ts'
@@ -23,10 +23,8 @@ export function schemaFor(user: string): string {
   return user === 'admin' ? 'public' : NON_ADMIN_SCHEMA
 }
 
-const { name, version } = createRequire(import.meta.url)('../package.json') as {
-  readonly name: string
-  readonly version: string
-}
+// Imported, not read at run time, so that a bundle carries it along.
+const { name, version } = packageJson
 
 /**
  * The `application_name` every session of this example reports (`dsql-example-kysely/0.1.0`),

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'
 import {
   type ConnectRetryOptions,
   createTokenProvider,
@@ -9,15 +8,14 @@ import {
   type TokenProviderOptions,
 } from 'dsql-auth'
 import type pg from 'pg'
+import packageJson from '../package.json' with { type: 'json' }
 import { RetryingPool } from './retrying-pool.ts'
 
 /** The schema a non-admin role works in: its own, since `public` belongs to `admin`. */
 export const NON_ADMIN_SCHEMA = 'myschema'
 
-const { name, version } = createRequire(import.meta.url)('../package.json') as {
-  readonly name: string
-  readonly version: string
-}
+// Imported, not read at run time, so that a bundle (the Lambda deployment) carries it along.
+const { name, version } = packageJson
 
 /**
  * The `application_name` every session of this example reports (`dsql-example-pg/0.1.0`), read

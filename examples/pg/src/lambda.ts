@@ -35,7 +35,6 @@
  * ```
  * @module
  */
-import { randomUUID } from 'node:crypto'
 import {
   DsqlAuthError,
   DsqlConfigError,
@@ -47,48 +46,17 @@ import {
 } from 'dsql-auth'
 import type pg from 'pg'
 import { createPool, type PoolOptions } from './db.ts'
+import { DatabaseRequestError } from './lambda-errors.ts'
+import {
+  type LambdaContext,
+  type LambdaRequest,
+  type LambdaResult,
+  parseEvent,
+} from './lambda-event.ts'
 import { findOwners, type Owner } from './owners.ts'
 
-/**
- * The events the function accepts, as JSON:
- * `{ "action": "status" }`, `{ "action": "list-owners", "limit": 20 }`,
- * `{ "action": "add-owner", "owner": { "id": "<uuid>", "name": "Ana", "city": "Lisbon", "telephone": null } }`.
- */
-export type LambdaEvent =
-  | { readonly action: 'status' }
-  | { readonly action: 'list-owners'; readonly limit?: number }
-  | { readonly action: 'add-owner'; readonly owner: OwnerInput }
-
-/** The owner an `add-owner` event carries. */
-export interface OwnerInput {
-  /**
-   * A UUID that makes the insert idempotent: an `add-owner` event sent again (by a caller that
-   * timed out, or by Lambda retrying an asynchronous invocation) inserts nothing and answers the
-   * stored row. Default: a new random UUID per event.
-   */
-  readonly id?: string
-  readonly name: string
-  readonly city: string
-  readonly telephone?: string | null
-}
-
-/** What the function answers, by action; Lambda returns it to the caller as JSON. */
-export type LambdaResult =
-  | {
-      readonly action: 'status'
-      /** `sys.current_session_id()`: the same across warm invocations that reuse the connection. */
-      readonly sessionId: string
-      readonly user: string
-      /** Whether this invocation made the environment's pool. */
-      readonly coldStart: boolean
-    }
-  | { readonly action: 'list-owners'; readonly owners: readonly Owner[] }
-  | { readonly action: 'add-owner'; readonly owner: Owner; readonly inserted: boolean }
-
-/** The part of Lambda's context object this handler reads; the runtime passes more. */
-export interface LambdaContext {
-  readonly awsRequestId: string
-}
+export { DatabaseRequestError, InvalidEventError } from './lambda-errors.ts'
+export type { LambdaContext, LambdaEvent, LambdaResult, OwnerInput } from './lambda-event.ts'
 
 /** Options of {@link createHandler}: those of {@link createPool}, and where settings come from. */
 export interface HandlerOptions extends PoolOptions {
@@ -112,46 +80,8 @@ export interface LambdaHandler {
   close(): Promise<void>
 }
 
-/** The event is not one the function accepts; sending it again cannot help. */
-export class InvalidEventError extends Error {
-  override readonly name = 'InvalidEventError'
-  readonly code = 'INVALID_EVENT'
-}
-
-/**
- * The cluster refused the request (`sqlState` says why) or could not be reached (`sqlState` is
- * `undefined`). The driver's error is the `cause`, and is written to the function's log.
- */
-export class DatabaseRequestError extends Error {
-  override readonly name = 'DatabaseRequestError'
-  readonly code = 'DATABASE_REQUEST_FAILED'
-  readonly sqlState: string | undefined
-
-  constructor(action: string, cause: unknown) {
-    const state = sqlState(cause)
-    super(
-      state !== undefined && cause instanceof Error
-        ? `${action} failed: ${cause.message} (SQLSTATE ${state})`
-        : `${action} failed: the connection to the cluster failed; the next invocation opens a new one`,
-      { cause },
-    )
-    this.sqlState = state
-  }
-}
-
 /** Connections per execution environment (see the module comment). */
 export const LAMBDA_POOL_MAX = 1
-
-/** Rows `list-owners` answers when the event names no `limit`, and the most it may ask for. */
-const LIST_LIMIT = Object.freeze({ default: 100, max: 1000 })
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** An event checked and completed: limits filled in, the owner's id chosen once for all attempts. */
-type Request =
-  | { readonly action: 'status' }
-  | { readonly action: 'list-owners'; readonly limit: number }
-  | { readonly action: 'add-owner'; readonly owner: Required<OwnerInput> }
 
 /**
  * Makes a Lambda handler with a pool of its own, created on the first invocation and reused by
@@ -244,7 +174,7 @@ async function onConnection<T>(
 
 /** Runs one request's statements on one connection. Each action is safe to run twice. */
 async function run(
-  request: Request,
+  request: LambdaRequest,
   client: pg.PoolClient,
   coldStart: boolean,
 ): Promise<LambdaResult> {
@@ -280,45 +210,6 @@ async function run(
   }
 }
 
-/** Checks an event against {@link LambdaEvent}; the message says what is wrong, not the value. */
-function parseEvent(event: unknown): Request {
-  const fields: Record<string, unknown> = isRecord(event) ? event : {}
-  switch (fields.action) {
-    case 'status':
-      return { action: 'status' }
-    case 'list-owners': {
-      const limit = fields.limit ?? LIST_LIMIT.default
-      if (
-        typeof limit !== 'number' ||
-        !Number.isInteger(limit) ||
-        limit < 1 ||
-        limit > LIST_LIMIT.max
-      ) {
-        throw new InvalidEventError(`limit must be a whole number from 1 to ${LIST_LIMIT.max}`)
-      }
-      return { action: 'list-owners', limit }
-    }
-    case 'add-owner': {
-      const owner = isRecord(fields.owner) ? fields.owner : {}
-      const { id = randomUUID(), name, city, telephone = null } = owner
-      if (typeof id !== 'string' || !UUID.test(id)) {
-        throw new InvalidEventError('owner.id must be a UUID, or left out')
-      }
-      if (typeof name !== 'string' || typeof city !== 'string') {
-        throw new InvalidEventError('owner.name and owner.city must be strings')
-      }
-      if (telephone !== null && typeof telephone !== 'string') {
-        throw new InvalidEventError('owner.telephone must be a string, null, or left out')
-      }
-      return { action: 'add-owner', owner: { id, name, city, telephone } }
-    }
-    default:
-      throw new InvalidEventError(
-        'the event must be JSON with "action": "status", "list-owners" or "add-owner"',
-      )
-  }
-}
-
 /**
  * Whether the connection is gone: no answer from the server (socket closed, reset or timed out),
  * or SQLSTATE class 08 (connection exception) or 57P01-57P03 (server shutting down).
@@ -326,10 +217,6 @@ function parseEvent(event: unknown): Request {
 function isConnectionLost(error: unknown): boolean {
   const state = sqlState(error)
   return state === undefined || state.startsWith('08') || /^57P0[1-3]$/.test(state)
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function warnStale(error: unknown): void {

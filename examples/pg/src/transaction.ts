@@ -24,6 +24,12 @@ export function transaction<T>(
   return withRetry(async () => {
     const client = await pool.connect()
     let broken: Error | undefined
+    // pg emits 'error' on a checked-out client whose connection drops; unheard, that would end the
+    // process. The statement in flight fails too, so the caller learns of it there.
+    const onError = (error: Error) => {
+      broken = error
+    }
+    client.on('error', onError)
     try {
       await client.query('begin')
       const result = await work(client)
@@ -38,6 +44,7 @@ export function transaction<T>(
       throw error
     } finally {
       // A connection whose state is unknown is destroyed instead of returned to the pool.
+      client.off('error', onError)
       client.release(broken)
     }
   }, retry)

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import { createPool } from '../src/db.ts'
+import { transaction } from '../src/transaction.ts'
 import { clusterConfig, sleep, waitFor } from './cluster-config.ts'
 
 /** Open sockets of this process (TCP and TLS wraps), as Node counts them. */
@@ -41,6 +42,28 @@ describe('the pool', () => {
     await pool.end()
     // Sockets close on later turns of the event loop, slower on a busy machine.
     expect(await waitFor(() => openSockets() <= before)).toBe(true)
+  })
+})
+
+describe('a transaction whose connection drops', () => {
+  it('fails (it is not retried), the process goes on, and the broken connection is not reused', async () => {
+    const pool = createPool(clusterConfig(), { max: 2 })
+    try {
+      let victim = 0
+      const failed = await transaction(pool, async (client) => {
+        victim = (await client.query('select pg_backend_pid() as pid')).rows[0].pid
+        // Another session ends this one, as a server restart or a network fault would.
+        await pool.query('select pg_terminate_backend($1)', [victim])
+        await client.query('select 1')
+      }).catch((error: unknown) => error)
+      // pg reports the server's FATAL 57P01 as an 'error' event, and the next statement fails.
+      expect(failed).toBeInstanceOf(Error)
+      expect((failed as Error).message).toMatch(/connection/i)
+      const { rows } = await pool.query('select pg_backend_pid() as pid')
+      expect(rows[0].pid).not.toBe(victim)
+    } finally {
+      await pool.end()
+    }
   })
 })
 

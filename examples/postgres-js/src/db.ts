@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'
 import {
   createTokenProvider,
   type DsqlConfig,
@@ -9,6 +8,7 @@ import {
   type TokenProviderOptions,
 } from 'dsql-auth'
 import postgres from 'postgres'
+import packageJson from '../package.json' with { type: 'json' }
 
 /** The schema a non-admin role works in: its own, since `public` belongs to `admin`. */
 export const NON_ADMIN_SCHEMA = 'myschema'
@@ -22,10 +22,8 @@ export function schemaFor(config: Pick<DsqlConfig, 'user'>): string {
   return config.user === 'admin' ? 'public' : NON_ADMIN_SCHEMA
 }
 
-const { name, version } = createRequire(import.meta.url)('../package.json') as {
-  readonly name: string
-  readonly version: string
-}
+// Imported, not read at run time, so that a bundle (the Lambda deployment) carries it along.
+const { name, version } = packageJson
 
 /**
  * The `application_name` every session of this example reports
