@@ -4,13 +4,14 @@ import { describe, expect, it } from 'vitest'
 import { APPLICATION_NAME, createDb } from '../src/db.ts'
 import { clusterConfig } from './cluster-config.ts'
 
-const { version } = JSON.parse(
+// The package's own name: a copy renamed by `pnpm create-app` reports its new name.
+const { name, version } = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-) as { version: string }
+) as { name: string; version: string }
 
 describe('application_name', () => {
-  it('every session names the example and its version, as the server reports it', async () => {
-    expect(APPLICATION_NAME).toBe(`dsql-example-kysely/${version}`)
+  it('every session names the package and its version, as the server reports it', async () => {
+    expect(APPLICATION_NAME).toBe(`${name}/${version}`)
     const db = createDb(clusterConfig(), { max: 2 })
     try {
       const [shown, setting] = await Promise.all([
