@@ -8,7 +8,7 @@
  * failed (the copy stays), 2 refused (bad arguments, unknown driver, non-empty directory).
  */
 import { spawnSync } from 'node:child_process'
-import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 
@@ -179,11 +179,40 @@ async function copyTemplate(request: Request): Promise<void> {
       path.join(repo, 'packages', 'dsql-local', 'src', 'vitest', 'real-cluster-setup.ts'),
       path.join(target, 'test', 'global-setup.ts'),
     )
+    const dropped = await dropStandInTests(path.join(target, 'test'))
+    if (dropped.length > 0) {
+      console.log(`create-app: left out tests that need the stand-in: ${dropped.join(', ')}`)
+    }
   }
   await writeFile(
     path.join(target, 'pnpm-workspace.yaml'),
     workspaceYaml(local, await allowBuilds()),
   )
+}
+
+/**
+ * Removes the test files that need `dsql-local` (they start a stand-in of their own, and are
+ * skipped against a real cluster anyway), and those that import a removed one, so that a copy made
+ * with `--no-local` type-checks. Returns the names removed.
+ */
+async function dropStandInTests(testDir: string): Promise<string[]> {
+  const dropped: string[] = []
+  const needsDropped = (text: string) =>
+    /['"]dsql-local['"]/.test(text) ||
+    dropped.some(
+      (file) => text.includes(`./${file}'`) || text.includes(`./${file.replace(/\.ts$/, '')}'`),
+    )
+  for (let changed = true; changed; ) {
+    changed = false
+    for (const file of await readdir(testDir)) {
+      if (!file.endsWith('.ts') || file === 'global-setup.ts') continue
+      if (!needsDropped(await readFile(path.join(testDir, file), 'utf8'))) continue
+      await rm(path.join(testDir, file))
+      dropped.push(file)
+      changed = true
+    }
+  }
+  return dropped.sort()
 }
 
 /** The fields of a package.json that create-app changes. */

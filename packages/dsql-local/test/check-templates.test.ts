@@ -147,8 +147,9 @@ describe.runIf(existsSync(script))('.ci/check-templates, with a stand-in pnpm', 
       ...Array.from({ length: 3 }, () => [`test ${endpoint}`, `start ${endpoint}`]).flat(),
       `test ${endpoint}`,
     ])
-    expect(calls.slice(-4)).toEqual([
+    expect(calls.slice(-5)).toEqual([
       'lint CLUSTER_ENDPOINT=',
+      'typecheck CLUSTER_ENDPOINT=',
       'test CLUSTER_ENDPOINT=',
       'exec dsql-local --quiet CLUSTER_ENDPOINT=',
       `test ${endpoint}`,

@@ -149,5 +149,17 @@ describe.runIf(existsSync(script))('pnpm create-app', () => {
     expect(await readFile(path.join(app, 'pnpm-workspace.yaml'), 'utf8')).toBe(
       'packages:\n  - packages/*\n',
     )
+    // Tests that start a stand-in of their own are left out, and so is what only they import; the
+    // rest stays, and nothing left names dsql-local (so the copy type-checks).
+    const tests = await readdir(path.join(app, 'test'))
+    expect(tests).toContain('crud.test.ts')
+    expect(tests).not.toContain('injected-conflicts.test.ts')
+    expect(tests).not.toContain('own-stand-in.ts')
+    expect(stdout).toContain('left out tests that need the stand-in: ')
+    for (const file of tests.filter((name) => name.endsWith('.ts') && name !== 'global-setup.ts')) {
+      expect(await readFile(path.join(app, 'test', file), 'utf8'), file).not.toMatch(
+        /['"]dsql-local['"]/,
+      )
+    }
   })
 })
