@@ -5,6 +5,7 @@ import { connect, rootCertificates } from 'node:tls'
 import { type DsqlLocalCluster, startDsqlLocal } from 'dsql-local'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { trustedCas } from '../src/dsql-tls.ts'
 import { DsqlConfigError, type DsqlSslOptions, dsqlTls } from '../src/index.ts'
 
 const ENDPOINT = 'abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws'
@@ -25,7 +26,7 @@ describe('dsqlTls', () => {
   it('verifies the chain and the endpoint name, with SNI, and asks for direct TLS', () => {
     const settings = dsqlTls({ endpoint: ENDPOINT, sslRootCert: undefined })
     expect(settings).toEqual({
-      ssl: { rejectUnauthorized: true, servername: ENDPOINT, minVersion: 'TLSv1.2' },
+      ssl: { rejectUnauthorized: true, servername: ENDPOINT, secureContext: expect.anything() },
       sslnegotiation: 'direct',
     })
     expect(Object.isFrozen(settings) && Object.isFrozen(settings.ssl)).toBe(true)
@@ -33,14 +34,25 @@ describe('dsqlTls', () => {
 
   it('keeps Node’s public roots (Amazon Root CA 1 among them) when none is configured', () => {
     expect(AMAZON_ROOT).toBeDefined()
-    expect(dsqlTls({ endpoint: ENDPOINT, sslRootCert: undefined }).ssl.ca).toBeUndefined()
+    expect(trustedCas(undefined)).toBeUndefined() // no `ca`: Node's bundled roots
   })
 
   it('adds DB_SSL_ROOT_CERT to the public roots instead of replacing them', () => {
     const pem = AMAZON_ROOT as string
-    const { ssl } = dsqlTls({ endpoint: ENDPOINT, sslRootCert: tempFile(pem) })
-    expect(ssl.ca).toHaveLength(rootCertificates.length + 1)
-    expect(ssl.ca?.at(-1)).toBe(pem)
+    const cas = trustedCas(pem)
+    expect(cas).toHaveLength(rootCertificates.length + 1)
+    expect(cas?.at(-1)).toBe(pem)
+  })
+
+  it('builds the TLS context once and shares it between calls, endpoints and copies of a CA file', () => {
+    const pem = AMAZON_ROOT as string
+    const first = dsqlTls({ endpoint: ENDPOINT, sslRootCert: tempFile(pem) }).ssl.secureContext
+    const again = dsqlTls({ endpoint: `x${ENDPOINT}`, sslRootCert: tempFile(pem) }).ssl
+      .secureContext
+    expect(again).toBe(first)
+    const roots = dsqlTls({ endpoint: ENDPOINT, sslRootCert: undefined }).ssl.secureContext
+    expect(dsqlTls({ endpoint: ENDPOINT, sslRootCert: undefined }).ssl.secureContext).toBe(roots)
+    expect(roots).not.toBe(first) // another CA, another context
   })
 
   it('sends no SNI for an IP address endpoint (RFC 6066)', () => {
@@ -75,7 +87,11 @@ describe('dsqlTls', () => {
       client as unknown as { connectionParameters: { ssl: object; sslnegotiation: string } }
     ).connectionParameters
     expect(params.sslnegotiation).toBe('direct')
-    expect(params.ssl).toMatchObject({ rejectUnauthorized: true, servername: ENDPOINT })
+    expect(params.ssl).toMatchObject({
+      rejectUnauthorized: true,
+      servername: ENDPOINT,
+      secureContext: dsqlTls({ endpoint: ENDPOINT, sslRootCert: undefined }).ssl.secureContext,
+    })
   })
 })
 

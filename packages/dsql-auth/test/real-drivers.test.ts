@@ -128,6 +128,68 @@ describe('dsqlTls and createTokenProvider with the real drivers', () => {
   })
 })
 
+describe('one TLS context for every connection of every pool, still verifying', () => {
+  /** A valid endpoint of the same region that the stand-in's certificate does not name. */
+  const otherEndpoint = () => cluster.endpoint.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'))
+  /** The TLS context a connected `pg` client's socket was made with (Node keeps its TLS options). */
+  const contextOf = (client: pg.PoolClient) =>
+    (
+      client as unknown as {
+        connection: { stream: { _tlsOptions?: { secureContext?: unknown } } }
+      }
+    ).connection.stream._tlsOptions?.secureContext
+
+  it('two pg pools hand the same context object to each connection, and both verify', async () => {
+    const pools = [
+      new pg.Pool({ ...connection(), max: 2 }),
+      new pg.Pool({ ...connection(), max: 2 }),
+    ]
+    try {
+      const clients = await Promise.all(pools.flatMap((pool) => [pool.connect(), pool.connect()]))
+      try {
+        const contexts = new Set(clients.map(contextOf))
+        expect(contexts).toEqual(new Set([dsqlTls(config).ssl.secureContext]))
+        for (const client of clients) {
+          const { rows } = await client.query('select current_user as user')
+          expect(rows[0].user).toBe('admin')
+        }
+      } finally {
+        for (const client of clients) client.release()
+      }
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()))
+    }
+  })
+
+  it('two postgres.js clients share it and connect over verified TLS', async () => {
+    const before = directSessions()
+    const clients = [postgresJs(), postgresJs()]
+    try {
+      for (const sql of clients) {
+        const [row] = await sql`select current_user as user`
+        expect(row?.user).toBe('admin')
+        expect(sql.options.ssl).toMatchObject({ secureContext: dsqlTls(config).ssl.secureContext })
+      }
+      expect(directSessions()).toBe(before + 2)
+    } finally {
+      await Promise.all(clients.map((sql) => sql.end()))
+    }
+  })
+
+  it('with the shared context, both drivers refuse a certificate that names another endpoint', async () => {
+    const elsewhere = loadConfig({ ...cluster.env, CLUSTER_ENDPOINT: otherEndpoint() })
+    expect(dsqlTls(elsewhere).ssl.secureContext).toBe(dsqlTls(config).ssl.secureContext)
+    const client = pgClient(elsewhere)
+    await expect(client.connect()).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' })
+    const sql = postgresJs(elsewhere)
+    try {
+      await expect(sql`select 1`).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' })
+    } finally {
+      await sql.end()
+    }
+  })
+})
+
 describe('a token the server refused is not handed out again once the refusal is reported', () => {
   /**
    * A credential source whose first answer is a session that has since been revoked (the stand-in
