@@ -57,7 +57,9 @@ export interface DbOptions extends TokenProviderOptions {
  * error, such as access denied, reaches the query at once.
  *
  * A non-admin role works in `myschema` through Kysely's own `withSchema`, which names the schema
- * in every query it builds (`"myschema"."owner"`): nothing depends on per-connection state.
+ * in every query it builds (`"myschema"."owner"`). Its connections also start with
+ * `search_path = myschema` (pg's startup `options`, which Aurora DSQL honours: no extra round
+ * trip), so raw `sql` with unqualified names finds the same tables.
  *
  * @example
  * ```ts
@@ -82,6 +84,7 @@ export function createDb(
     password,
     ...dsqlTls(config),
     application_name: APPLICATION_NAME,
+    options: config.user === 'admin' ? undefined : `-c search_path=${NON_ADMIN_SCHEMA}`,
     max: options.max ?? POOL_DEFAULTS.max,
     maxLifetimeSeconds: options.maxLifetimeSeconds ?? POOL_DEFAULTS.maxLifetimeSeconds,
     idleTimeoutMillis: POOL_DEFAULTS.idleTimeoutSeconds * 1000,

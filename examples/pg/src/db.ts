@@ -14,6 +14,9 @@ import { RetryingPool } from './retrying-pool.ts'
 /** The schema a non-admin role works in: its own, since `public` belongs to `admin`. */
 export const NON_ADMIN_SCHEMA = 'myschema'
 
+/** The startup `options` of a non-admin role's connections: its schema, without a `SET`. */
+const NON_ADMIN_STARTUP_OPTIONS = `-c search_path=${NON_ADMIN_SCHEMA}`
+
 // Imported, not read at run time, so that a bundle (the Lambda deployment) carries it along.
 const { name, version } = packageJson
 
@@ -40,10 +43,9 @@ export interface PoolOptions extends TokenProviderOptions {
  * recycled before DSQL's 60-minute limit. A connection DSQL refuses for a moment (rate exceeded,
  * cluster waking up) is opened again after a backoff (see {@link RetryingPool}).
  *
- * A non-admin role gets `search_path = myschema` on every new connection through pg-pool's
- * `onConnect` hook: the pool awaits the `SET` before it hands the connection out (and drops the
- * connection if it fails), so no query runs without it. A plain `SET` is accepted by every
- * PostgreSQL-compatible server, unlike startup `options`.
+ * A non-admin role gets `search_path = myschema` in the startup message of every new connection
+ * (`options: '-c search_path=myschema'`, which Aurora DSQL honours): the setting is in effect from
+ * the first query, at no extra round trip, unlike a `SET` sent after connecting.
  *
  * @example
  * ```ts
@@ -70,7 +72,7 @@ export function createPool(config: DsqlConfig = loadConfig(), options: PoolOptio
       maxLifetimeSeconds: options.maxLifetimeSeconds ?? POOL_DEFAULTS.maxLifetimeSeconds,
       idleTimeoutMillis: POOL_DEFAULTS.idleTimeoutSeconds * 1000,
       connectionTimeoutMillis: POOL_DEFAULTS.connectTimeoutSeconds * 1000,
-      onConnect: config.user === 'admin' ? undefined : useNonAdminSchema,
+      options: config.user === 'admin' ? undefined : NON_ADMIN_STARTUP_OPTIONS,
     },
     // Each failed connect is reported to the provider: a token DSQL refused is not used again.
     { ...options.connectRetry, tokens: password },
@@ -81,9 +83,4 @@ export function createPool(config: DsqlConfig = loadConfig(), options: PoolOptio
     console.error(`dsql: an idle connection failed and was removed from the pool: ${error.message}`)
   })
   return pool
-}
-
-/** pg-pool's `onConnect` hook for non-admin roles: their tables live in {@link NON_ADMIN_SCHEMA}. */
-async function useNonAdminSchema(client: pg.ClientBase): Promise<void> {
-  await client.query(`set search_path = ${NON_ADMIN_SCHEMA}`)
 }

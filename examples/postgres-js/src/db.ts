@@ -15,8 +15,9 @@ export const NON_ADMIN_SCHEMA = 'myschema'
 
 /**
  * The schema the example's tables live in for `config.user`: `public` for `admin`, `myschema` for
- * any other role. Queries name it explicitly (`${sql(schema)}.owner`), which works on every
- * connection the pool opens without a per-connection `SET` (postgres.js has no connect hook).
+ * any other role. Queries name it explicitly (`${sql(schema)}.owner`); a non-admin role's
+ * connections also start with `search_path = myschema` (see {@link createSql}), so an unqualified
+ * name finds its tables too.
  */
 export function schemaFor(config: Pick<DsqlConfig, 'user'>): string {
   return config.user === 'admin' ? 'public' : NON_ADMIN_SCHEMA
@@ -51,6 +52,10 @@ type OptionsWithDirectTls = postgres.Options<Record<string, never>> & {
  * and is recycled before DSQL's 60-minute limit (postgres.js would otherwise pick 30 to 60 minutes
  * at random).
  *
+ * A non-admin role gets `search_path = myschema` in the startup message of every new connection
+ * (`connection: { options: '-c search_path=myschema' }`, which Aurora DSQL honours): in effect from
+ * the first query, at no extra round trip (postgres.js has no connect hook for a `SET` anyway).
+ *
  * postgres.js fails the query whose connection DSQL refuses for a moment (rate exceeded, cluster
  * waking up) and has no hook to retry it: send statements with `retryRefused()` and transactions
  * with `transaction()`, which try again.
@@ -81,7 +86,10 @@ export function createSql(
     max_lifetime: options.maxLifetimeSeconds ?? POOL_DEFAULTS.maxLifetimeSeconds,
     idle_timeout: POOL_DEFAULTS.idleTimeoutSeconds,
     connect_timeout: POOL_DEFAULTS.connectTimeoutSeconds,
-    connection: { application_name: APPLICATION_NAME },
+    connection: {
+      application_name: APPLICATION_NAME,
+      ...(config.user === 'admin' ? {} : { options: `-c search_path=${NON_ADMIN_SCHEMA}` }),
+    },
     // `create table if not exists` sends a NOTICE when the table exists; postgres.js would print it.
     onnotice: () => {},
   }
