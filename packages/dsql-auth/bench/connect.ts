@@ -7,8 +7,10 @@
  * Run: `pnpm bench:connect` (from the repository root).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import net from 'node:net'
 import os from 'node:os'
 import { join } from 'node:path'
+import { AuroraDSQLPool } from '@aws/aurora-dsql-node-postgres-connector'
 import { DsqlSigner } from '@aws-sdk/dsql-signer'
 import { loadConfig } from 'dsql-auth'
 import { startDsqlLocal } from 'dsql-local'
@@ -59,6 +61,14 @@ async function measure(sample: Sample): Promise<Figures> {
 }
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} }
+
+/** A socket that connects to the stand-in whatever host and port it is asked for. */
+function towardsStandIn(): net.Socket {
+  const socket = new net.Socket()
+  const connect = socket.connect.bind(socket) as (port: number, host: string) => net.Socket
+  socket.connect = (() => connect(cluster.port, cluster.host)) as typeof socket.connect
+  return socket
+}
 const cluster = await startDsqlLocal({ logger: quiet })
 try {
   Object.assign(process.env, cluster.env)
@@ -132,6 +142,27 @@ try {
       },
     ],
     [
+      'pg',
+      'official connector AuroraDSQLPool',
+      async () => {
+        // As its README shows it: the endpoint as host, tokens signed per checkout from the default
+        // credential chain. Only the stand-in's CA is added, and the socket is pointed at the
+        // stand-in (the endpoint name does not resolve here).
+        const pool = new AuroraDSQLPool({
+          host: cluster.endpoint,
+          user: 'admin',
+          max: 1,
+          ssl: { ca: [cluster.caPem], servername: cluster.endpoint, rejectUnauthorized: true },
+          stream: () => towardsStandIn(),
+        })
+        try {
+          await pool.query('select 1')
+        } finally {
+          await pool.end()
+        }
+      },
+    ],
+    [
       'kysely',
       'bare Kysely over pg.Pool',
       async () => {
@@ -183,8 +214,7 @@ try {
     },
     samples: SAMPLES,
     rounds: ROUNDS,
-    officialConnector:
-      'not installed: @aws/aurora-dsql-node-postgres-connector is not a dependency',
+    officialConnector: await versionOf('@aws/aurora-dsql-node-postgres-connector'),
     results,
   }
   await mkdir(join(REPOSITORY, 'docs', 'bench'), { recursive: true })
