@@ -5,9 +5,9 @@ import { createPool } from '../src/db.ts'
 import { clusterConfig } from './cluster-config.ts'
 
 // DSQL accepts 100 new connections a second in bursts of 1,000. A stand-in of this file's own, with
-// a bucket of 5 refilled at 20 a second, makes a cold pool of 20 run into that limit at once,
+// a bucket of 2 refilled at 10 a second, makes a cold pool of 20 run into that limit at once,
 // without slowing down the stand-in the other tests share.
-describe('opening connections on a stand-in that accepts 20 new connections a second, 5 at once', () => {
+describe('opening connections on a stand-in that accepts 10 new connections a second, 2 at once', () => {
   let cluster: DsqlLocalCluster | undefined
   /** The stand-in's reason for each connection it refused, in order. */
   const refused: string[] = []
@@ -15,8 +15,8 @@ describe('opening connections on a stand-in that accepts 20 new connections a se
     if (!inject('local')) return
     const { startDsqlLocal } = await import('dsql-local')
     cluster = await startDsqlLocal({
-      connectionRatePerSecond: 20,
-      connectionBurst: 5,
+      connectionRatePerSecond: 10,
+      connectionBurst: 2,
       logger: {
         info: () => {},
         warn: (line) => {
@@ -80,7 +80,7 @@ describe('opening connections on a stand-in that accepts 20 new connections a se
         // The burst did run into the limit, and every refusal was DSQL's rate limit, retried.
         const rateRefusals = refused.slice(before)
         expect(rateRefusals.length).toBeGreaterThan(0)
-        expect(rateRefusals.every((line) => line.includes('connection rate above 20/s'))).toBe(true)
+        expect(rateRefusals.every((line) => line.includes('connection rate above 10/s'))).toBe(true)
         expect(retries).toHaveLength(rateRefusals.length)
         expect(new Set(retries.map((e) => `${e.sqlState} ${e.refusal}`))).toEqual(
           new Set(['53400 rate-exceeded']),
