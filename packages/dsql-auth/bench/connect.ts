@@ -43,6 +43,30 @@ async function versionOf(name: string): Promise<string> {
   return (JSON.parse(await readFile(file, 'utf8')) as { version: string }).version
 }
 
+/** Queries in flight at once, and how long each pooled round runs. */
+const POOLED = Object.freeze({ inFlight: 10, roundMs: 2_000, warmUpMs: 300 })
+
+/** `select 1`s per second through a pool kept warm, with {@link POOLED}.inFlight at once; best round. */
+async function pooledThroughput(query: () => Promise<unknown>): Promise<number> {
+  const run = async (ms: number) => {
+    const deadline = performance.now() + ms
+    let done = 0
+    await Promise.all(
+      Array.from({ length: POOLED.inFlight }, async () => {
+        while (performance.now() < deadline) {
+          await query()
+          done += 1
+        }
+      }),
+    )
+    return done / (ms / 1000)
+  }
+  await run(POOLED.warmUpMs) // opens the pool's connections
+  let best = 0
+  for (let round = 0; round < ROUNDS; round++) best = Math.max(best, await run(POOLED.roundMs))
+  return Math.round(best)
+}
+
 async function measure(sample: Sample): Promise<Figures> {
   await sample() // warm-up: module loading, first credential resolution
   let best: Figures | undefined
@@ -203,6 +227,65 @@ try {
 
   console.log(`new connection + first select 1, ${SAMPLES} samples, best of ${ROUNDS} rounds`)
   console.table(results)
+
+  // Pooled `select 1` with the pools the programs use (max 10), and the official connector's pool.
+  const pooled: { driver: string; client: string; queriesPerSecond: number }[] = []
+  const pooledTargets: [
+    string,
+    string,
+    () => { query(): Promise<unknown>; end(): Promise<void> },
+  ][] = [
+    [
+      'pg',
+      'template createPool',
+      () => {
+        const pool = createPool(config)
+        return { query: () => pool.query('select 1'), end: () => pool.end() }
+      },
+    ],
+    [
+      'pg',
+      'official connector AuroraDSQLPool',
+      () => {
+        const pool = new AuroraDSQLPool({
+          host: cluster.endpoint,
+          user: 'admin',
+          max: 10,
+          ssl: { ca: [cluster.caPem], servername: cluster.endpoint, rejectUnauthorized: true },
+          stream: () => towardsStandIn(),
+        })
+        return { query: () => pool.query('select 1'), end: () => pool.end() }
+      },
+    ],
+    [
+      'postgres.js',
+      'template createSql',
+      () => {
+        const sql = createSql(config)
+        return { query: () => sql`select 1`, end: () => sql.end() }
+      },
+    ],
+    [
+      'kysely',
+      'template createDb',
+      () => {
+        const db = createDb(config)
+        return { query: () => kyselySql`select 1`.execute(db), end: () => db.destroy() }
+      },
+    ],
+  ]
+  for (const [driver, client, open] of pooledTargets) {
+    const target = open()
+    try {
+      pooled.push({ driver, client, queriesPerSecond: await pooledThroughput(target.query) })
+    } finally {
+      await target.end()
+    }
+  }
+  console.log(
+    `pooled select 1, ${POOLED.inFlight} in flight, best of ${ROUNDS} rounds of ${POOLED.roundMs} ms`,
+  )
+  console.table(pooled)
   const report = {
     date: new Date().toISOString(),
     machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} CPUs, ${os.platform()} ${os.release()}`,
@@ -216,6 +299,7 @@ try {
     rounds: ROUNDS,
     officialConnector: await versionOf('@aws/aurora-dsql-node-postgres-connector'),
     results,
+    pooled: { ...POOLED, results: pooled },
   }
   await mkdir(join(REPOSITORY, 'docs', 'bench'), { recursive: true })
   await writeFile(
