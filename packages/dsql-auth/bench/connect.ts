@@ -86,6 +86,21 @@ async function measure(sample: Sample): Promise<Figures> {
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} }
 
+/**
+ * The official connector's pool as its README shows it (the endpoint as host, a token signed at each
+ * checkout from the default credential chain), trusting the stand-in's CA, its sockets pointed at
+ * the stand-in (the endpoint name does not resolve here).
+ */
+function officialPool(max: number): AuroraDSQLPool {
+  return new AuroraDSQLPool({
+    host: cluster.endpoint,
+    user: 'admin',
+    max,
+    ssl: { ca: [cluster.caPem], servername: cluster.endpoint, rejectUnauthorized: true },
+    stream: () => towardsStandIn(),
+  })
+}
+
 /** A socket that connects to the stand-in whatever host and port it is asked for. */
 function towardsStandIn(): net.Socket {
   const socket = new net.Socket()
@@ -169,16 +184,7 @@ try {
       'pg',
       'official connector AuroraDSQLPool',
       async () => {
-        // As its README shows it: the endpoint as host, tokens signed per checkout from the default
-        // credential chain. Only the stand-in's CA is added, and the socket is pointed at the
-        // stand-in (the endpoint name does not resolve here).
-        const pool = new AuroraDSQLPool({
-          host: cluster.endpoint,
-          user: 'admin',
-          max: 1,
-          ssl: { ca: [cluster.caPem], servername: cluster.endpoint, rejectUnauthorized: true },
-          stream: () => towardsStandIn(),
-        })
+        const pool = officialPool(1)
         try {
           await pool.query('select 1')
         } finally {
@@ -247,13 +253,7 @@ try {
       'pg',
       'official connector AuroraDSQLPool',
       () => {
-        const pool = new AuroraDSQLPool({
-          host: cluster.endpoint,
-          user: 'admin',
-          max: 10,
-          ssl: { ca: [cluster.caPem], servername: cluster.endpoint, rejectUnauthorized: true },
-          stream: () => towardsStandIn(),
-        })
+        const pool = officialPool(10)
         return { query: () => pool.query('select 1'), end: () => pool.end() }
       },
     ],

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises'
+import { backoffDelayMs, checkMaxAttempts, waitOrAbort } from './backoff.ts'
 import { DSQL_ERROR_TEXTS, type DsqlErrorText } from './dsql-error-texts.ts'
 import { sqlState } from './sql-state.ts'
 import type { TokenProvider } from './token-provider.ts'
@@ -173,12 +173,8 @@ export async function connectWithRetry<T>(
   const maxDelayMs = options.maxDelayMs ?? CONNECT_RETRY_DEFAULTS.maxDelayMs
   const maxElapsedMs = options.maxElapsedMs ?? CONNECT_RETRY_DEFAULTS.maxElapsedMs
   const retryIf = options.retryIf ?? isTransientRefusal
-  const random = options.random ?? Math.random
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new RangeError(
-      `connectWithRetry: maxAttempts must be a whole number of at least 1, got ${maxAttempts}`,
-    )
-  }
+  const backoff = { baseDelayMs, maxDelayMs, random: options.random ?? Math.random }
+  checkMaxAttempts('connectWithRetry', maxAttempts)
 
   const started = performance.now()
   for (let attempt = 1; ; attempt++) {
@@ -188,8 +184,7 @@ export async function connectWithRetry<T>(
     } catch (error) {
       options.tokens?.reportConnectError(error)
       if (attempt >= maxAttempts || !retryIf(error)) throw error
-      const capMs = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1))
-      const delayMs = Math.floor(random() * capMs)
+      const delayMs = backoffDelayMs(attempt, backoff)
       const elapsedMs = performance.now() - started
       if (elapsedMs + delayMs > maxElapsedMs) throw error
       options.onRetry?.({
@@ -200,17 +195,7 @@ export async function connectWithRetry<T>(
         sqlState: sqlState(error),
         refusal: transientRefusal(error)?.id,
       })
-      await wait(delayMs, options.signal)
+      await waitOrAbort(delayMs, options.signal)
     }
-  }
-}
-
-async function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal === undefined) return sleep(ms)
-  try {
-    await sleep(ms, undefined, { signal })
-  } catch (error) {
-    // Throw the caller's own reason, not Node's generic AbortError.
-    throw signal.aborted ? signal.reason : error
   }
 }

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises'
+import { backoffDelayMs, checkMaxAttempts, waitOrAbort } from './backoff.ts'
 import { DsqlRetryError } from './errors.ts'
 import { isOccConflict, sqlState } from './sql-state.ts'
 
@@ -82,12 +82,8 @@ export async function withRetry<T>(
   const maxDelayMs = options.maxDelayMs ?? RETRY_DEFAULTS.maxDelayMs
   const maxTotalDelayMs = options.maxTotalDelayMs ?? RETRY_DEFAULTS.maxTotalDelayMs
   const retryIf = options.retryIf ?? isOccConflict
-  const random = options.random ?? Math.random
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new RangeError(
-      `withRetry: maxAttempts must be a whole number of at least 1, got ${maxAttempts}`,
-    )
-  }
+  const backoff = { baseDelayMs, maxDelayMs, random: options.random ?? Math.random }
+  checkMaxAttempts('withRetry', maxAttempts)
 
   let waitedMs = 0
   for (let attempt = 1; ; attempt++) {
@@ -96,8 +92,7 @@ export async function withRetry<T>(
       return await work(attempt)
     } catch (error) {
       if (!retryIf(error)) throw error
-      const capMs = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1))
-      const delayMs = Math.min(Math.floor(random() * capMs), maxTotalDelayMs - waitedMs)
+      const delayMs = Math.min(backoffDelayMs(attempt, backoff), maxTotalDelayMs - waitedMs)
       if (attempt >= maxAttempts || delayMs < 0 || waitedMs >= maxTotalDelayMs) {
         const reason =
           attempt >= maxAttempts
@@ -112,17 +107,7 @@ export async function withRetry<T>(
       }
       options.onRetry?.({ attempt, delayMs, error, sqlState: sqlState(error) })
       waitedMs += delayMs
-      await wait(delayMs, options.signal)
+      await waitOrAbort(delayMs, options.signal)
     }
-  }
-}
-
-async function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal === undefined) return sleep(ms)
-  try {
-    await sleep(ms, undefined, { signal })
-  } catch (error) {
-    // Throw the caller's own reason, not Node's generic AbortError.
-    throw signal.aborted ? signal.reason : error
   }
 }
