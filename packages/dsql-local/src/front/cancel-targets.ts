@@ -64,7 +64,12 @@ export class CancelTargets {
       return
     }
     if (backendTarget === undefined) return
-    sendCancelRequest(backendTarget, target.backendProcessId, target.backendSecret, this.#logger)
+    const socket = net.connect(backendTarget, () => {
+      socket.end(cancelRequest(target.backendProcessId, target.backendSecret))
+    })
+    socket.on('error', (error) =>
+      this.#logger.error(`cancel request failed: ${describeError(error)}`),
+    )
   }
 
   #newProcessId(): number {
@@ -73,15 +78,4 @@ export class CancelTargets {
       if (!this.#targets.has(id)) return id
     }
   }
-}
-
-/** Asks the backend at `target` to cancel the statement in flight of the session with this key. */
-function sendCancelRequest(
-  target: net.NetConnectOpts,
-  processId: number,
-  secret: number,
-  logger: DsqlLocalLogger,
-): void {
-  const socket = net.connect(target, () => socket.end(cancelRequest(processId, secret)))
-  socket.on('error', (error) => logger.error(`cancel request failed: ${describeError(error)}`))
 }

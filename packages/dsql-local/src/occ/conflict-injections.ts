@@ -64,11 +64,6 @@ export class ConflictInjections {
     this.#pending.push({ remaining: count, code, role, sessionId })
   }
 
-  /** COMMITs still to fail, all injections together. */
-  get pending(): number {
-    return this.#pending.reduce((sum, entry) => sum + entry.remaining, 0)
-  }
-
   /** The conflict this COMMIT must fail with, if one is queued for its session (and counts it). */
   take(session: CommittingSession): ConflictCode | undefined {
     const index = this.#pending.findIndex(
