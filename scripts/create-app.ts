@@ -17,8 +17,6 @@ type Driver = (typeof DRIVERS)[number]
 
 /** Not part of a template: installs, build and test output, local settings that may hold secrets. */
 const NOT_COPIED = new Set(['node_modules', '.reports', '.turbo', 'dist', 'coverage', '.env'])
-/** Repository-only folders of the copied packages: the connect benchmark imports all three examples. */
-const REPOSITORY_ONLY = new Set([path.join('packages', 'dsql-auth', 'bench')])
 /** The repository's files the copied packages' own configurations extend. */
 const ROOT_FILES = ['biome.json', 'tsconfig.base.json', '.gitignore']
 
@@ -156,8 +154,7 @@ async function refuseUnlessEmpty({ target, dir: given }: Request): Promise<void>
 /** Copies the example and its workspace packages, then makes the copy a workspace of its own. */
 async function copyTemplate(request: Request): Promise<void> {
   const { driver, target, name, local } = request
-  const filter = (source: string) =>
-    !NOT_COPIED.has(path.basename(source)) && !REPOSITORY_ONLY.has(path.relative(repo, source))
+  const filter = (source: string) => !NOT_COPIED.has(path.basename(source))
   const packages = local ? ['dsql-auth', 'dsql-local'] : ['dsql-auth']
   await mkdir(target, { recursive: true })
   await cp(path.join(repo, 'examples', driver), target, { recursive: true, filter })

@@ -6,6 +6,19 @@ export interface BenchTarget {
   readonly id: string
   /** What it is, for the report. */
   readonly label: string
+  /**
+   * How to reach it with any driver (PostgreSQL's own TLS target only): host, port, a static
+   * password and the CA to verify its certificate for `servername`.
+   */
+  readonly connection?: {
+    readonly host: string
+    readonly port: number
+    readonly user: string
+    readonly password: string
+    readonly database: string
+    readonly caPem: string
+    readonly servername: string
+  }
   /** Opens one client with verified TLS; the caller ends it. */
   connect(): Promise<pg.Client>
   /** Stops the server and removes its files. Idempotent. */

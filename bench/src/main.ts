@@ -1,0 +1,85 @@
+/**
+ * `pnpm bench [--quick] [--out DIR] [--no-docs]`: measures the three templates side by side (see
+ * `run-bench.ts`), prints a summary, and writes the run as JSON, Markdown and SVG charts.
+ *
+ * - A full run writes `docs/bench/` and re-renders the generated blocks of
+ *   `docs/driver-comparison.md` and `README.md` (unless `--no-docs`).
+ * - `--quick` (under a minute: a smoke run, not a measurement) writes `bench/.results/quick/` and
+ *   leaves the docs alone.
+ * - Exit code 1 when a full run misses one of the performance bars, 2 on bad arguments.
+ */
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import type { BenchRun } from './bench-results.ts'
+import { createProgress } from './progress.ts'
+import { writeReport } from './report/write-report.ts'
+import { runBench } from './run-bench.ts'
+
+const REPOSITORY = join(import.meta.dirname, '..', '..')
+const USAGE = 'usage: pnpm bench [--quick] [--out DIR] [--no-docs]'
+
+let args: { quick?: boolean; out?: string; 'no-docs'?: boolean; help?: boolean }
+try {
+  args = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      out: { type: 'string' },
+      'no-docs': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values
+} catch (error) {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`)
+  process.exit(2)
+}
+if (args.help) {
+  console.log(USAGE)
+  process.exit(0)
+}
+
+const quick = args.quick ?? false
+const outDir = args.out ?? join(REPOSITORY, quick ? 'bench/.results/quick' : 'docs/bench')
+const progress = createProgress()
+progress.note(
+  `${quick ? 'quick smoke run' : 'full run'} against ${process.env.CLUSTER_ENDPOINT ? process.env.CLUSTER_ENDPOINT : 'dsql-local'}`,
+)
+const run = await runBench({ quick, progress, env: process.env })
+const written = await writeReport(run, {
+  outDir,
+  repoRoot: REPOSITORY,
+  docs: !quick && !args['no-docs'],
+})
+printSummary(run)
+console.log(`bench: ${run.durationSeconds} s; wrote ${written.join(', ')}`)
+const missed = run.checks.filter((check) => !check.passed)
+if (missed.length > 0 && !quick) process.exitCode = 1
+
+function printSummary(run: BenchRun): void {
+  console.table(
+    run.connect.map((row) => ({
+      driver: row.driver,
+      client: row.client,
+      tls: row.tls,
+      'latency ms': row.latencyMs,
+      'p50 ms': row.p50Ms.median,
+      'p95 ms': row.p95Ms.median,
+    })),
+  )
+  console.table(
+    run.queries.map((row) => ({
+      driver: row.driver,
+      client: row.client,
+      workload: row.workload,
+      callers: row.concurrency,
+      'ops/s': row.opsPerSecond.median,
+      'p50 ms': row.p50Ms.median,
+      'p99 ms': row.p99Ms.median,
+      errors: row.errors,
+    })),
+  )
+  for (const check of run.checks) {
+    console.log(
+      `${check.passed ? 'pass' : quick ? 'miss (quick run: indicative only)' : 'MISS'} ${check.id}: ${check.detail}`,
+    )
+  }
+}
