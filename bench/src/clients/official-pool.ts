@@ -5,8 +5,9 @@ import type { DsqlTarget } from '../bench-target.ts'
 /**
  * The official connector's pool as its README shows it: the endpoint as host and `admin` (or the
  * target's role) as user, a token signed at each new connection from the default credential chain.
- * Against a stand-in it trusts the stand-in's CA and its sockets go to the stand-in's port (the
- * endpoint's name does not resolve locally); against a real cluster it is used unchanged.
+ * With an extra CA (a stand-in's) it trusts that CA too, and when the target's host or port is not
+ * the endpoint's (a stand-in on 127.0.0.1, whose endpoint name does not resolve) its sockets go
+ * there; against a real cluster it is used unchanged.
  *
  * @example
  * ```ts
@@ -15,18 +16,16 @@ import type { DsqlTarget } from '../bench-target.ts'
  * ```
  */
 export function officialPool(target: DsqlTarget, max: number): AuroraDSQLPool {
-  const standIn = target.caPem !== undefined
+  const redirected = target.host !== target.endpoint || target.port !== 5432
   return new AuroraDSQLPool({
     host: target.endpoint,
     user: target.config.user,
     database: target.config.database,
     max,
-    ...(standIn
-      ? {
-          ssl: { ca: [target.caPem], servername: target.endpoint, rejectUnauthorized: true },
-          stream: () => towards(target.host, target.port),
-        }
-      : {}),
+    ...(target.caPem === undefined
+      ? {}
+      : { ssl: { ca: [target.caPem], servername: target.endpoint, rejectUnauthorized: true } }),
+    ...(redirected ? { stream: () => towards(target.host, target.port) } : {}),
   })
 }
 
