@@ -96,19 +96,27 @@ export interface QueryResult {
   readonly errors: number
 }
 
-/** Workers doing read-modify-write on a few rows through `withRetry`. */
+/**
+ * Workers doing read-modify-write on a few rows, each transaction retried on OCC conflicts: the
+ * templates through `dsql-auth`'s `withRetry` (their `transaction()`), the official connector
+ * through its own `pool.transaction()`.
+ */
 export interface ContentionResult {
   readonly driver: Driver
+  readonly client: 'template' | 'official'
   readonly workers: number
   readonly rows: number
   readonly commits: number
-  /** Attempts that ended in an OCC conflict (40001), i.e. retries. */
+  /** Attempts that ended in an OCC conflict (40001): each was retried, or its transaction gave up. */
   readonly conflicts: number
+  /** Attempts started again after a conflict: `conflicts - gaveUp`. */
+  readonly retries: number
+  /** Attempts made (counted as calls of the transaction's body) per committed transaction. */
   readonly attemptsPerCommit: number
   readonly commitsPerSecond: Spread
   /** Increments committed but missing from the rows' sum: must be 0. */
   readonly lostUpdates: number
-  /** Transactions that gave up after the retry helper's last attempt. */
+  /** Transactions that still met a conflict at the retry helper's last attempt. */
   readonly gaveUp: number
 }
 

@@ -181,14 +181,40 @@ describe('measureQueries', () => {
 
 describe('measureContention', () => {
   it('sees conflicts on one shared row, retries them, and loses no update', async () => {
-    const templates = dsqlPooledClients(standIn.target).filter((f) => f.client === 'template')
-    const rows = await measureContention(templates, setup, tiny, silentProgress)
-    expect(rows.map((row) => row.driver)).toEqual(['pg', 'postgres.js', 'kysely'])
+    const rows = await measureContention(
+      dsqlPooledClients(standIn.target),
+      setup,
+      tiny,
+      silentProgress,
+    )
+    expect(rows.map((row) => `${row.driver} ${row.client}`)).toEqual([
+      'pg template',
+      'pg official',
+      'postgres.js template',
+      'kysely template',
+    ])
     for (const row of rows) {
       expect(row.commits).toBeGreaterThan(0)
       expect(row.conflicts).toBeGreaterThan(0)
+      expect(row.retries).toBe(row.conflicts - row.gaveUp)
+      expect(row.attemptsPerCommit).toBeCloseTo((row.commits + row.conflicts) / row.commits, 2)
       expect(row.attemptsPerCommit).toBeGreaterThan(1)
       expect(row.lostUpdates).toBe(0)
     }
   }, 60_000)
+
+  it('fails the workload on an error that is not a conflict', async () => {
+    const [pgTemplate] = dsqlPooledClients(standIn.target)
+    if (!pgTemplate) throw new Error('no pg template client')
+    const broken = {
+      ...pgTemplate,
+      open: (max: number) => {
+        const client = pgTemplate.open(max)
+        return { ...client, increment: () => client.pointSelect('not a uuid') }
+      },
+    }
+    await expect(
+      measureContention([broken], setup, { ...tiny, repetitions: 1 }, silentProgress),
+    ).rejects.toThrow(/contention through pg template failed/)
+  }, 30_000)
 })

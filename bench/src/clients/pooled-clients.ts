@@ -1,4 +1,3 @@
-import type { RetryOptions } from 'dsql-auth'
 import { type Generated, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import postgres from 'postgres'
@@ -18,10 +17,16 @@ import { officialPool } from './official-pool.ts'
 export interface PooledClient {
   /** `select id, label from bench_item where id = $1`. */
   pointSelect(id: string): Promise<void>
-  /** One insert in a transaction retried on OCC conflicts by the template's `transaction()`. */
-  insertInTransaction(item: string, note: string, retry?: RetryOptions): Promise<void>
-  /** Reads a counter and writes it back plus one, in a retried transaction (read-modify-write). */
-  increment(counter: number, retry?: RetryOptions): Promise<void>
+  /**
+   * One insert in a transaction retried on OCC conflicts: the template's `transaction()`, or the
+   * official connector's `pool.transaction()`.
+   */
+  insertInTransaction(item: string, note: string): Promise<void>
+  /**
+   * Reads a counter and writes it back plus one, in a retried transaction (read-modify-write);
+   * `onAttempt` is called at the start of each attempt of the transaction's body.
+   */
+  increment(counter: number, onAttempt?: () => void): Promise<void>
   end(): Promise<void>
 }
 
@@ -40,37 +45,39 @@ type BenchTables = {
 
 const { item, event, counter } = BENCH_TABLES
 
-function overPgPool(pool: pg.Pool): PooledClient {
+/** Runs `work` in a transaction retried on OCC conflicts, with a checked-out pg client. */
+type PgTransaction = (work: (client: pg.PoolClient) => Promise<unknown>) => Promise<unknown>
+
+function overPgPool(pool: pg.Pool, transaction: PgTransaction): PooledClient {
   return {
     async pointSelect(id) {
       await pool.query(`select id, label from ${item} where id = $1`, [id])
     },
-    async insertInTransaction(itemId, note, retry) {
-      await pgTransaction(
-        pool,
-        (client) =>
-          client.query(`insert into ${event} (item, note) values ($1, $2)`, [itemId, note]),
-        retry,
+    async insertInTransaction(itemId, note) {
+      await transaction((client) =>
+        client.query(`insert into ${event} (item, note) values ($1, $2)`, [itemId, note]),
       )
     },
-    async increment(id, retry) {
-      await pgTransaction(
-        pool,
-        async (client) => {
-          const { rows } = await client.query<{ n: string }>(
-            `select n from ${counter} where id = $1`,
-            [id],
-          )
-          await client.query(`update ${counter} set n = $2 where id = $1`, [
-            id,
-            BigInt(rows[0]?.n ?? '0') + 1n,
-          ])
-        },
-        retry,
-      )
+    async increment(id, onAttempt) {
+      await transaction(async (client) => {
+        onAttempt?.()
+        const { rows } = await client.query<{ n: string }>(
+          `select n from ${counter} where id = $1`,
+          [id],
+        )
+        await client.query(`update ${counter} set n = $2 where id = $1`, [
+          id,
+          BigInt(rows[0]?.n ?? '0') + 1n,
+        ])
+      })
     },
     end: () => pool.end(),
   }
+}
+
+/** The pg template's own `transaction()` (dsql-auth's `withRetry`) over `pool`. */
+function templateTransaction(pool: pg.Pool): PgTransaction {
+  return (work) => pgTransaction(pool, work)
 }
 
 function overPostgresJs(sql: postgres.Sql): PooledClient {
@@ -78,23 +85,19 @@ function overPostgresJs(sql: postgres.Sql): PooledClient {
     async pointSelect(id) {
       await sql`select id, label from ${sql(item)} where id = ${id}`
     },
-    async insertInTransaction(itemId, note, retry) {
+    async insertInTransaction(itemId, note) {
       await postgresTransaction(
         sql,
         (tx) => tx`insert into ${tx(event)} (item, note) values (${itemId}, ${note})`,
-        retry,
       )
     },
-    async increment(id, retry) {
-      await postgresTransaction(
-        sql,
-        async (tx) => {
-          const [row] = await tx<{ n: string }[]>`select n from ${tx(counter)} where id = ${id}`
-          const next = (BigInt(row?.n ?? '0') + 1n).toString()
-          await tx`update ${tx(counter)} set n = ${next} where id = ${id}`
-        },
-        retry,
-      )
+    async increment(id, onAttempt) {
+      await postgresTransaction(sql, async (tx) => {
+        onAttempt?.()
+        const [row] = await tx<{ n: string }[]>`select n from ${tx(counter)} where id = ${id}`
+        const next = (BigInt(row?.n ?? '0') + 1n).toString()
+        await tx`update ${tx(counter)} set n = ${next} where id = ${id}`
+      })
     },
     end: () => sql.end(),
   }
@@ -106,33 +109,27 @@ function overKysely(base: Kysely<Database>): PooledClient {
     async pointSelect(id) {
       await db.selectFrom('bench_item').select(['id', 'label']).where('id', '=', id).execute()
     },
-    async insertInTransaction(itemId, note, retry) {
-      await kyselyTransaction(
-        base,
-        (trx) =>
-          trx
-            .withTables<BenchTables>()
-            .insertInto('bench_event')
-            .values({ item: itemId, note })
-            .execute(),
-        retry,
+    async insertInTransaction(itemId, note) {
+      await kyselyTransaction(base, (trx) =>
+        trx
+          .withTables<BenchTables>()
+          .insertInto('bench_event')
+          .values({ item: itemId, note })
+          .execute(),
       )
     },
-    async increment(id, retry) {
-      await kyselyTransaction(
-        base,
-        async (trx) => {
-          const tables = trx.withTables<BenchTables>()
-          const row = await tables
-            .selectFrom('bench_counter')
-            .select('n')
-            .where('id', '=', id)
-            .executeTakeFirst()
-          const next = (BigInt(row?.n ?? '0') + 1n).toString()
-          await tables.updateTable('bench_counter').set({ n: next }).where('id', '=', id).execute()
-        },
-        retry,
-      )
+    async increment(id, onAttempt) {
+      await kyselyTransaction(base, async (trx) => {
+        onAttempt?.()
+        const tables = trx.withTables<BenchTables>()
+        const row = await tables
+          .selectFrom('bench_counter')
+          .select('n')
+          .where('id', '=', id)
+          .executeTakeFirst()
+        const next = (BigInt(row?.n ?? '0') + 1n).toString()
+        await tables.updateTable('bench_counter').set({ n: next }).where('id', '=', id).execute()
+      })
     },
     end: () => base.destroy(),
   }
@@ -140,8 +137,8 @@ function overKysely(base: Kysely<Database>): PooledClient {
 
 /**
  * The pooled clients of a DSQL target: each template's own `db.ts` and `transaction.ts`, and the
- * official connector's `AuroraDSQLPool` driven by the pg template's `transaction()` (so that only
- * the pool differs).
+ * official connector's `AuroraDSQLPool` with its own `pool.transaction()` (OCC retry included), as
+ * its README shows it.
  *
  * @example
  * ```ts
@@ -152,8 +149,23 @@ function overKysely(base: Kysely<Database>): PooledClient {
 export function dsqlPooledClients(target: DsqlTarget): PooledClientFactory[] {
   const { config } = target
   return [
-    { driver: 'pg', client: 'template', open: (max) => overPgPool(createPool(config, { max })) },
-    { driver: 'pg', client: 'official', open: (max) => overPgPool(officialPool(target, max)) },
+    {
+      driver: 'pg',
+      client: 'template',
+      open: (max) => {
+        const pool = createPool(config, { max })
+        return overPgPool(pool, templateTransaction(pool))
+      },
+    },
+    {
+      driver: 'pg',
+      client: 'official',
+      open: (max) => {
+        const pool = officialPool(target, max)
+        // The connector's own transaction helper, with its own OCC retry: what its users call.
+        return overPgPool(pool, (work) => pool.transaction(work))
+      },
+    },
     {
       driver: 'postgres.js',
       client: 'template',
@@ -174,7 +186,14 @@ export function postgresPooledClients(target: PostgresTarget): PooledClientFacto
     ssl: { ca: [target.caPem], servername: target.servername, rejectUnauthorized: true as const },
   }
   return [
-    { driver: 'pg', client: 'postgres', open: (max) => overPgPool(new pg.Pool({ ...base, max })) },
+    {
+      driver: 'pg',
+      client: 'postgres',
+      open: (max) => {
+        const pool = new pg.Pool({ ...base, max })
+        return overPgPool(pool, templateTransaction(pool))
+      },
+    },
     {
       driver: 'postgres.js',
       client: 'postgres',

@@ -9,14 +9,15 @@ import { closedLoop } from './closed-loop.ts'
 
 /**
  * Optimistic concurrency under load: `workers` callers each read a random one of `rows` counters
- * and write it back plus one, in a transaction retried by `dsql-auth`'s `withRetry` (through each
- * template's `transaction()`). Counts the conflicts (40001 retries), the attempts per committed
- * transaction, transactions that gave up, and checks that no committed increment was lost (the
- * counters' sum equals the commits).
+ * and write it back plus one, in a transaction retried on OCC conflicts (the templates through
+ * `dsql-auth`'s `withRetry`, the official connector through its own `pool.transaction()`).
+ * Attempts are counted as calls of the transaction's body, so every client is counted the same
+ * way; a conflict is an attempt that did not commit. Checks that no committed increment was lost
+ * (the counters' sum equals the commits). Any error other than a conflict fails the workload.
  *
  * @example
  * ```ts
- * const rows = await measureContention(templates, setupClient, settings, progress)
+ * const rows = await measureContention(dsqlPooledClients(target), setupClient, settings, progress)
  * ```
  */
 export async function measureContention(
@@ -28,6 +29,7 @@ export async function measureContention(
   const { workers, rows, runMs } = settings.contention
   const results: ContentionResult[] = []
   for (const [index, factory] of factories.entries()) {
+    if (factory.client !== 'template' && factory.client !== 'official') continue
     progress.step(
       'contention',
       index + 1,
@@ -36,22 +38,20 @@ export async function measureContention(
     )
     await resetCounters(setup)
     const client = factory.open(workers)
-    let conflicts = 0
+    let attempts = 0
     let commits = 0
     let gaveUp = 0
     let failure: unknown
     const rates: number[] = []
+    const onAttempt = () => {
+      attempts += 1
+    }
     try {
-      const retry = {
-        onRetry: (event: { error: unknown }) => {
-          if (isOccConflict(event.error)) conflicts += 1
-        },
-      }
       for (let round = 0; round < settings.repetitions; round++) {
         let roundCommits = 0
         const figures = await closedLoop(workers, runMs, async () => {
           try {
-            await client.increment(1 + Math.floor(Math.random() * rows), retry)
+            await client.increment(1 + Math.floor(Math.random() * rows), onAttempt)
             roundCommits += 1
           } catch (error) {
             if (isOccConflict(error)) gaveUp += 1
@@ -71,14 +71,16 @@ export async function measureContention(
       })
     }
     const sum = await counterSum(setup)
+    const conflicts = attempts - commits
     results.push({
       driver: factory.driver,
+      client: factory.client,
       workers,
       rows,
       commits,
       conflicts,
-      // Every attempt ends in a commit, a retry (counted in `conflicts`) or giving up.
-      attemptsPerCommit: Number(((commits + conflicts + gaveUp) / Math.max(1, commits)).toFixed(3)),
+      retries: conflicts - gaveUp,
+      attemptsPerCommit: Number((attempts / Math.max(1, commits)).toFixed(3)),
       commitsPerSecond: spread(rates, 0),
       lostUpdates: commits - sum,
       gaveUp,
