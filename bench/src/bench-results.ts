@@ -70,8 +70,8 @@ export interface TokenResult {
   /**
    * - `cached`: the template's provider with a token in its cache (the usual case);
    * - `signed`: a fresh SigV4 signature with credentials already resolved;
-   * - `new-chain`: a new signer and a new default credential chain per connection (what the
-   *   official connector does at every connect).
+   * - `new-chain`: a new default credential chain and a new signer per call (what the official
+   *   connector's pool does at every checkout, `pool.query()` included).
    */
   readonly method: 'cached' | 'signed' | 'new-chain'
   readonly p50Us: Spread
@@ -137,7 +137,11 @@ export interface FeatureFacts {
   readonly installKiB: number
   /** Packages in the driver's production dependency tree, itself included. */
   readonly packages: number
-  /** Lines of code (no comments, no blank lines) in the template's `src/db.ts` and `src/transaction.ts`. */
+  /**
+   * Lines of code (no comments, no blank lines) of the template's DSQL-specific files: `src/db.ts`
+   * and `src/transaction.ts`, plus `src/retrying-pool.ts` (pg) and `src/retry-refused.ts`
+   * (postgres.js).
+   */
   readonly dsqlLines: number
 }
 
