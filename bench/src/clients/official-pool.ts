@@ -4,9 +4,8 @@ import type { DsqlTarget } from '../bench-target.ts'
 
 /**
  * The official connector's pool as its README shows it: the endpoint as host and `admin` (or the
- * target's role) as user, a token signed at every checkout (each `pool.query()` too) from a new default credential
- * chain.
- * With an extra CA (a stand-in's) it trusts that CA too, and when the target's host or port is not
+ * target's role) as user, a token signed at every checkout (each `pool.query()` too) from a new
+ * default credential chain. With an extra CA (a stand-in's) it trusts that CA too, and when the target's host or port is not
  * the endpoint's (a stand-in on 127.0.0.1, whose endpoint name does not resolve) its sockets go
  * there; against a real cluster it is used unchanged.
  *
