@@ -5,10 +5,11 @@ import type { Progress } from '../progress.ts'
 import { percentile, sorted, spread } from '../stats.ts'
 
 /**
- * Time to a first query on a new connection, for each sampler: `connectWarmUp` connections first,
- * then `repetitions` rounds of `connectSamples` connections one after the other. The rounds go
- * through all samplers in turn (round 1 of each, then round 2...), so a slow phase of the machine
- * does not fall on one client alone. Reports p50 and p95 per round as a {@link Spread}.
+ * Time to a first query on a new connection, for each sampler: `connectWarmUp` connections each
+ * first, then `repetitions` rounds of `connectSamples` connections. Within a round the samplers
+ * take turns, one connection each (A, B, C, A, B, C...), so that a slow moment of the machine
+ * falls on every client alike and the ratios between them hold. Reports each round's p50 and p95
+ * as a {@link Spread} over the rounds.
  *
  * @example
  * ```ts
@@ -23,24 +24,29 @@ export async function measureConnect(
 ): Promise<ConnectResult[]> {
   const p50s = samplers.map((): number[] => [])
   const p95s = samplers.map((): number[] => [])
-  const total = samplers.length * settings.repetitions
-  let step = 0
+  const workload = `connect ${latencyMs} ms`
+  const names = samplers.map((sampler) => `${sampler.driver} ${sampler.client} ${sampler.tls}`)
+  for (const [index, sampler] of samplers.entries()) {
+    progress.step(workload, 0, settings.repetitions, `warm-up: ${names[index]}`)
+    for (let i = 0; i < settings.connectWarmUp; i++) await sampler.sample()
+  }
   for (let round = 0; round < settings.repetitions; round++) {
-    for (const [index, sampler] of samplers.entries()) {
-      progress.step(
-        `connect ${latencyMs} ms`,
-        ++step,
-        total,
-        `${sampler.driver} ${sampler.client} ${sampler.tls}`,
-      )
-      if (round === 0) for (let i = 0; i < settings.connectWarmUp; i++) await sampler.sample()
-      const times: number[] = []
-      for (let i = 0; i < settings.connectSamples; i++) {
+    progress.step(
+      workload,
+      round + 1,
+      settings.repetitions,
+      `${samplers.length} clients x ${settings.connectSamples} connections, in turns`,
+    )
+    const times = samplers.map((): number[] => [])
+    for (let i = 0; i < settings.connectSamples; i++) {
+      for (const [index, sampler] of samplers.entries()) {
         const start = performance.now()
         await sampler.sample()
-        times.push(performance.now() - start)
+        times[index]?.push(performance.now() - start)
       }
-      const ordered = sorted(times)
+    }
+    for (const [index, own] of times.entries()) {
+      const ordered = sorted(own)
       p50s[index]?.push(percentile(ordered, 50))
       p95s[index]?.push(percentile(ordered, 95))
     }
