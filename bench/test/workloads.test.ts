@@ -173,6 +173,7 @@ describe('measureQueries', () => {
     ])
     for (const row of rows) {
       expect(row.errors).toBe(0)
+      expect(row.opsPerSecond.runs).toHaveLength(tiny.repetitions)
       expect(row.opsPerSecond.min).toBeGreaterThan(0)
       expect(row.p99Ms.median).toBeGreaterThanOrEqual(row.p50Ms.median)
     }

@@ -8,11 +8,21 @@ import { closedLoop } from './closed-loop.ts'
 
 const WORKLOADS: readonly Workload[] = ['point-select', 'insert-tx']
 
+/** The figures of one client, workload and concurrency, one entry per repetition. */
+interface Runs {
+  readonly rates: number[]
+  readonly p50s: number[]
+  readonly p99s: number[]
+  errors: number
+}
+
 /**
  * Throughput and latency through a warm pool, for every client, concurrency and workload: a pool
- * with as many connections as callers, a warm-up that opens them, then `repetitions` closed-loop
- * runs of `queryRunMs`. The point select reads a random seeded row; the insert writes one row in a
- * transaction through the template's retrying `transaction()`.
+ * with as many connections as callers, a warm-up that opens them, then a closed-loop run of
+ * `queryRunMs` per workload. The repetitions are rounds over all clients (round 1 of each, then
+ * round 2...), each with a pool of its own, so that a slow phase of the machine does not fall on
+ * one client alone. The point select reads a random seeded row; the insert writes one row in a
+ * transaction retried on OCC conflicts.
  *
  * @example
  * ```ts
@@ -25,53 +35,64 @@ export async function measureQueries(
   settings: BenchSettings,
   progress: Progress,
 ): Promise<QueryResult[]> {
-  const results: QueryResult[] = []
-  const total = factories.length * settings.concurrencies.length * WORKLOADS.length
+  const runs = new Map<string, Runs>()
+  const key = (factory: number, concurrency: number, workload: Workload) =>
+    `${factory} ${concurrency} ${workload}`
+  const total = settings.repetitions * factories.length * settings.concurrencies.length
   let step = 0
   const randomId = () => ids[Math.floor(Math.random() * ids.length)] as string
-  for (const factory of factories) {
-    for (const concurrency of settings.concurrencies) {
-      const client = factory.open(concurrency)
-      try {
-        for (const workload of WORKLOADS) {
-          progress.step(
-            'queries',
-            ++step,
-            total,
-            `${factory.driver} ${factory.client} ${workload} x${concurrency}`,
-          )
-          const operation =
-            workload === 'point-select'
-              ? () => client.pointSelect(randomId())
-              : () => client.insertInTransaction(randomId(), 'bench')
-          await closedLoop(concurrency, settings.queryWarmUpMs, operation)
-          const rates: number[] = []
-          const p50s: number[] = []
-          const p99s: number[] = []
-          let errors = 0
-          for (let round = 0; round < settings.repetitions; round++) {
+  for (let round = 0; round < settings.repetitions; round++) {
+    for (const [index, factory] of factories.entries()) {
+      for (const concurrency of settings.concurrencies) {
+        progress.step(
+          'queries',
+          ++step,
+          total,
+          `${factory.driver} ${factory.client} x${concurrency} (round ${round + 1})`,
+        )
+        const client = factory.open(concurrency)
+        try {
+          for (const workload of WORKLOADS) {
+            const operation =
+              workload === 'point-select'
+                ? () => client.pointSelect(randomId())
+                : () => client.insertInTransaction(randomId(), 'bench')
+            await closedLoop(concurrency, settings.queryWarmUpMs, operation)
             const figures = await closedLoop(concurrency, settings.queryRunMs, operation)
             const ordered = sorted(figures.latenciesMs)
-            rates.push(figures.operations / figures.seconds)
-            p50s.push(percentile(ordered, 50))
-            p99s.push(percentile(ordered, 99))
-            errors += figures.errors
+            const own = runs.get(key(index, concurrency, workload)) ?? {
+              rates: [],
+              p50s: [],
+              p99s: [],
+              errors: 0,
+            }
+            own.rates.push(figures.operations / figures.seconds)
+            own.p50s.push(percentile(ordered, 50))
+            own.p99s.push(percentile(ordered, 99))
+            own.errors += figures.errors
+            runs.set(key(index, concurrency, workload), own)
           }
-          results.push({
-            driver: factory.driver,
-            client: factory.client,
-            workload,
-            concurrency,
-            opsPerSecond: spread(rates, 0),
-            p50Ms: spread(p50s, 3),
-            p99Ms: spread(p99s, 3),
-            errors,
-          })
+        } finally {
+          await client.end()
         }
-      } finally {
-        await client.end()
       }
     }
   }
-  return results
+  return factories.flatMap((factory, index) =>
+    settings.concurrencies.flatMap((concurrency) =>
+      WORKLOADS.map((workload): QueryResult => {
+        const own = runs.get(key(index, concurrency, workload)) as Runs
+        return {
+          driver: factory.driver,
+          client: factory.client,
+          workload,
+          concurrency,
+          opsPerSecond: spread(own.rates, 0),
+          p50Ms: spread(own.p50s, 3),
+          p99Ms: spread(own.p99s, 3),
+          errors: own.errors,
+        }
+      }),
+    ),
+  )
 }
