@@ -7,7 +7,8 @@ export interface BarInputs {
   readonly queries: readonly QueryResult[]
 }
 
-const percent = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)}%`
+const percent = (value: number) =>
+  value > 0 && value < 0.01 ? `${value.toPrecision(1)}%` : `${value.toFixed(value < 10 ? 2 : 1)}%`
 const ms = (value: number) => `${value.toFixed(2)} ms`
 
 /** `a` at most `b`, unless `a`'s median lies within `b`'s observed range (measurement noise). */

@@ -3,7 +3,8 @@
  * `run-bench.ts`), prints a summary, and writes the run as JSON, Markdown and SVG charts.
  *
  * - A full run writes `docs/bench/` and re-renders the generated blocks of
- *   `docs/driver-comparison.md` and `README.md` (unless `--no-docs`).
+ *   `docs/driver-comparison.md` and `README.md` (unless `--no-docs`, or `--out` names another
+ *   directory).
  * - `--quick` (under a minute: a smoke run, not a measurement) writes `bench/.results/quick/` and
  *   leaves the docs alone.
  * - Exit code 1 when a full run misses one of the performance bars, 2 on bad arguments.
@@ -39,6 +40,8 @@ if (args.help) {
 
 const quick = args.quick ?? false
 const outDir = args.out ?? join(REPOSITORY, quick ? 'bench/.results/quick' : 'docs/bench')
+// The docs link to docs/bench/*.svg: only a full run written there re-renders them.
+const docs = !quick && !args['no-docs'] && args.out === undefined
 const progress = createProgress()
 progress.note(
   `${quick ? 'quick smoke run' : 'full run'} against ${process.env.CLUSTER_ENDPOINT ? process.env.CLUSTER_ENDPOINT : 'dsql-local'}`,
@@ -47,7 +50,7 @@ const run = await runBench({ quick, progress, env: process.env })
 const written = await writeReport(run, {
   outDir,
   repoRoot: REPOSITORY,
-  docs: !quick && !args['no-docs'],
+  docs,
 })
 printSummary(run)
 console.log(`bench: ${run.durationSeconds} s; wrote ${written.join(', ')}`)
