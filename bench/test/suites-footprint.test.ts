@@ -81,6 +81,21 @@ describe('measureFootprint', () => {
     }
   })
 
+  test('a child reports its own peak memory, not that of the larger process that started it', async () => {
+    // getrusage's maxRSS keeps the forking parent's high-water mark across exec: with a parent
+    // this large, every child would report at least its size.
+    const ballast = Buffer.alloc(600 * 2 ** 20, 1)
+    try {
+      const parentPeakKiB = process.resourceUsage().maxRSS
+      expect(parentPeakKiB).toBeGreaterThan(600 * 1024)
+      const figures = await runFootprintProcess('pg', target, 50)
+      expect(figures.maxRssKiB).toBeGreaterThan(20 * 1024)
+      expect(figures.maxRssKiB).toBeLessThan(parentPeakKiB / 2)
+    } finally {
+      ballast.fill(0)
+    }
+  })
+
   test('a process that cannot connect fails the run with its error, and is gone', async () => {
     const port = await closedPort()
     const unreachable: DsqlTarget = {

@@ -6,6 +6,7 @@
  * (`done`). On any failure it writes the error to stderr and exits with code 1; when its parent
  * goes away it exits at once.
  */
+import { readFileSync } from 'node:fs'
 import { inspect } from 'node:util'
 import { FOOTPRINT_CLIENTS, FOOTPRINT_POOL_MAX, type FootprintPool } from './footprint-clients.ts'
 import type { FootprintMessage, FootprintTask } from './footprint-messages.ts'
@@ -34,6 +35,23 @@ async function run(task: FootprintTask): Promise<number> {
     await Promise.all(Array.from({ length: FOOTPRINT_POOL_MAX }, worker))
   } finally {
     await pool.end()
+  }
+  return peakRssKiB()
+}
+
+/**
+ * The most memory this process has held, in KiB. On Linux that is `VmHWM` of `/proc/self/status`:
+ * `getrusage`'s `maxRSS` would not do, as it keeps the high-water mark of the process that forked
+ * it (the benchmark itself) across `exec`, and so reports the parent's size for every small child.
+ * Elsewhere `maxRSS` is the best there is.
+ */
+function peakRssKiB(): number {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8')
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(status)
+    if (match?.[1] !== undefined) return Number(match[1])
+  } catch {
+    // Not Linux: no /proc.
   }
   return process.resourceUsage().maxRSS
 }

@@ -1,6 +1,6 @@
 import type { BenchRun, Driver } from '../../bench-results.ts'
 import { checkLabel, clientLabel, DRIVERS, driverLabel, latencyLabel } from '../labels.ts'
-import { formatDecimal, formatMs, formatOps } from '../number-format.ts'
+import { formatDecimal, formatInteger, formatMs, formatOps } from '../number-format.ts'
 import {
   baselineConnectRow,
   connectLatencies,
@@ -166,12 +166,22 @@ function contentionFinding(run: BenchRun): string | undefined {
     official === undefined
       ? ''
       : ` (the official connector ${formatDecimal(official.attemptsPerCommit)})`
-  const faults = run.contention.filter((row) => row.lostUpdates > 0 || row.gaveUp > 0)
-  const outcome =
-    faults.length === 0
-      ? 'with no update lost and no transaction given up'
-      : `but ${joinWords(faults.map((row) => `${driverLabel(row.driver)} ${clientLabel(row.client)} lost ${row.lostUpdates} updates and gave up ${row.gaveUp} transactions`))}`
-  return `Under contention (${workers} workers on ${rows} rows), the templates need ${range} attempts per commit${versus}, ${outcome}.`
+  const lost = run.contention.filter((row) => row.lostUpdates > 0)
+  const integrity =
+    lost.length === 0
+      ? 'no committed update was lost'
+      : `LOST UPDATES: ${joinWords(lost.map((row) => `${driverLabel(row.driver)} ${clientLabel(row.client)} lost ${formatInteger(row.lostUpdates)}`))}`
+  const share = (rows: readonly { commits: number; gaveUp: number }[]) => {
+    const gaveUp = rows.reduce((sum, row) => sum + row.gaveUp, 0)
+    const total = rows.reduce((sum, row) => sum + row.commits + row.gaveUp, 0)
+    return `${formatInteger(gaveUp)} of ${formatInteger(total)} (${((gaveUp / Math.max(1, total)) * 100).toFixed(1)}%)`
+  }
+  const gaveUp =
+    `transactions still in conflict at their last attempt: ${share(templates)} with the templates' \`withRetry\` (5 attempts)` +
+    (official === undefined
+      ? ''
+      : `, ${share([official])} with the official connector's helper (4 attempts)`)
+  return `Under contention (${workers} workers on ${rows} rows), the templates need ${range} attempts per commit${versus}; ${integrity}; ${gaveUp}.`
 }
 
 function checksFinding(run: BenchRun): string | undefined {

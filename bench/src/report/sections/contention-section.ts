@@ -8,7 +8,7 @@ import { reportSection } from './report-section.ts'
 /**
  * The contention section of `results.md`: workers doing read-modify-write on a few shared rows
  * through `withRetry`, per driver: commits, conflicts, attempts per commit, commits per second, and
- * the two counts that must be 0 (lost updates, transactions that gave up).
+ * lost updates (must be 0) and transactions that gave up at their retry helper's last attempt.
  *
  * @example
  * ```ts
@@ -22,7 +22,9 @@ export function contentionSection(run: BenchRun): string {
     "back in a transaction retried on conflicts (the templates through `dsql-auth`'s `withRetry`, " +
     `the official connector through its own transaction helper), for ${formatInteger(contention.runMs)} ` +
     'ms per repetition. *Conflicts*: attempts that met SQLSTATE 40001; *retries*: those started ' +
-    'again; *lost updates* (increments committed but missing from the sum) and *gave up* must be 0.'
+    'again; *lost updates*: increments committed but missing from the sum, must be 0; *gave up*: ' +
+    "transactions still in conflict at their retry helper's last attempt (`withRetry` makes 5 " +
+    "attempts by default, the official connector's helper 4)."
   const rows = [...run.contention].sort(
     (a, b) => byOrder(DRIVERS, a.driver, b.driver) || byOrder(CLIENTS, a.client, b.client),
   )
