@@ -47,25 +47,45 @@ export interface ConnectResult {
   readonly p95Ms: Spread
 }
 
-/** Where the time of one new connection goes (a `pg.Client` through the template's provider). */
+/**
+ * Where the time of one new connection goes, timed step by step on a `pg.Client` (direct TLS) whose
+ * connection events mark the boundaries. The steps a running program pays for each new connection
+ * are the cached token and everything after it; a new token provider pays once for resolving
+ * credentials and signing a token instead.
+ */
 export interface ConnectBreakdown {
   readonly latencyMs: number
   /** The role: `admin` signs with DbConnectAdmin, any other role with DbConnect. */
   readonly role: 'admin' | 'non-admin'
-  /** Medians over the samples of the last repetition, in ms, in the order they happen. */
+  /** Samples per repetition (after the warm-up). */
+  readonly samples: number
+  /** Medians of each part over all samples of all repetitions, in ms, in the order they happen. */
   readonly parts: {
+    /** A new default credential chain resolved (once per token provider). */
     readonly credentialsMs: number
+    /** A token signed with those credentials (once per provider and refresh interval). */
     readonly tokenMs: number
+    /** The template's provider called with its token cached (every new connection). */
+    readonly cachedTokenMs: number
     readonly tcpMs: number
     readonly tlsMs: number
+    /** Startup message to `AuthenticationOk`: the server's token check included. */
     readonly authMs: number
+    /** `AuthenticationOk` to the first `ReadyForQuery`. */
     readonly sessionMs: number
     readonly firstQueryMs: number
   }
+  /** A new connection of a running program: the cached token and every step after it. */
   readonly totalMs: number
+  /** The first connection of a new provider: credentials and signing instead of the cached token. */
+  readonly coldTotalMs: number
 }
 
-/** What the token step costs one new connection, by how the token is obtained. */
+/**
+ * What one call of a token source costs, by how the token is obtained, timed in a tight loop of
+ * calls (warm caches, JIT-compiled code): the lower bound of what it adds to a connection. The
+ * connect breakdown times the same steps inside real connections.
+ */
 export interface TokenResult {
   /**
    * - `cached`: the template's provider with a token in its cache (the usual case);
@@ -76,7 +96,7 @@ export interface TokenResult {
   readonly method: 'cached' | 'signed' | 'new-chain'
   readonly p50Us: Spread
   readonly p99Us: Spread
-  /** The p50 as a share of the template `pg` connect p50 at 0 ms, in percent. */
+  /** The p50 as a share of the `pg` template's connect p50 at 0 ms, in percent. */
   readonly shareOfConnectPercent: number
 }
 
@@ -157,6 +177,8 @@ export interface BarCheck {
 export interface BenchRun {
   readonly schema: 1
   readonly date: string
+  /** The code that measured: the git commit, and whether the work tree had changes. */
+  readonly source: { readonly commit: string; readonly dirty: boolean }
   readonly quick: boolean
   /** `dsql-local` (the default) or `cluster` (when `CLUSTER_ENDPOINT` is set). */
   readonly target: 'dsql-local' | 'cluster'

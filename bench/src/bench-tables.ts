@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { BenchError } from './bench-error.ts'
 import type { DsqlTarget, PostgresTarget } from './bench-target.ts'
 
 /** The ids the point select picks from. */
@@ -57,8 +58,10 @@ export function dsqlSetupClient(
 }
 
 /**
- * Creates the benchmark's tables afresh (one DDL statement per transaction, as DSQL requires) and
- * seeds `rows` items and `counters` counters; returns the items' ids.
+ * Creates the benchmark's tables (one DDL statement per transaction, as DSQL requires) and seeds
+ * `rows` items and `counters` counters; returns the items' ids. Refuses, with `TABLES_EXIST`, to
+ * touch a database that already has one of them: on a real cluster they may hold someone's data,
+ * or be left by a run that was killed (the message says how to drop them).
  *
  * @example
  * ```ts
@@ -71,7 +74,17 @@ export async function createBenchTables(
 ): Promise<SeededIds> {
   const client = await connect()
   try {
-    await dropTables(client)
+    const { rows: existing } = await client.query<{ name: string }>(
+      'select table_name as name from information_schema.tables where table_name = any($1)',
+      [Object.values(BENCH_TABLES)],
+    )
+    if (existing.length > 0) {
+      const names = existing.map((row) => row.name).join(', ')
+      throw new BenchError(
+        'TABLES_EXIST',
+        `the benchmark's tables already exist (${names}); they are left by a run that did not finish, or belong to someone else. Drop them (drop table ${names}) if they are the benchmark's, or point the run at another cluster.`,
+      )
+    }
     await client.query(
       `create table ${BENCH_TABLES.item} (id uuid primary key default gen_random_uuid(), label text not null)`,
     )
@@ -101,7 +114,7 @@ export async function createBenchTables(
   }
 }
 
-/** Drops the benchmark's tables (the end of a run against a real cluster leaves nothing behind). */
+/** Drops the benchmark's tables, those that exist (the end of a run on a real cluster leaves nothing behind). */
 export async function dropBenchTables(connect: SetupClientFactory): Promise<void> {
   const client = await connect()
   try {

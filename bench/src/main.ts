@@ -7,7 +7,8 @@
  *   directory).
  * - `--quick` (under a minute: a smoke run, not a measurement) writes `bench/.results/quick/` and
  *   leaves the docs alone.
- * - Exit code 1 when a full run misses one of the performance bars, 2 on bad arguments.
+ * - Exit code 1 when a full run misses one of the performance bars, 2 on bad arguments, 3 when the
+ *   run itself fails (a target that does not start, a workload that errs): nothing is written then.
  */
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -46,12 +47,15 @@ const progress = createProgress()
 progress.note(
   `${quick ? 'quick smoke run' : 'full run'} against ${process.env.CLUSTER_ENDPOINT ? process.env.CLUSTER_ENDPOINT : 'dsql-local'}`,
 )
-const run = await runBench({ quick, progress, env: process.env })
-const written = await writeReport(run, {
-  outDir,
-  repoRoot: REPOSITORY,
-  docs,
-})
+let run: BenchRun
+let written: string[]
+try {
+  run = await runBench({ quick, progress, env: process.env })
+  written = await writeReport(run, { outDir, repoRoot: REPOSITORY, docs })
+} catch (error) {
+  console.error(`bench: the run failed: ${describe(error)}`)
+  process.exit(3)
+}
 printSummary(run)
 console.log(`bench: ${run.durationSeconds} s; wrote ${written.join(', ')}`)
 const missed = run.checks.filter((check) => !check.passed)
@@ -85,4 +89,14 @@ function printSummary(run: BenchRun): void {
       `${check.passed ? 'pass' : quick ? 'miss (quick run: indicative only)' : 'MISS'} ${check.id}: ${check.detail}`,
     )
   }
+}
+
+/** An error's message and those of its causes, on one line (no stack: the message says the fix). */
+function describe(error: unknown): string {
+  const parts: string[] = []
+  for (let current = error, depth = 0; current !== undefined && depth < 5; depth++) {
+    parts.push(current instanceof Error ? `${current.name}: ${current.message}` : String(current))
+    current = current instanceof Error ? current.cause : undefined
+  }
+  return parts.join('; caused by ')
 }

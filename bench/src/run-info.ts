@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import os from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import type { BenchRun } from './bench-results.ts'
 
 const PACKAGES = [
@@ -9,6 +11,7 @@ const PACKAGES = [
   'kysely',
   '@aws/aurora-dsql-node-postgres-connector',
   '@aws-sdk/dsql-signer',
+  '@aws-sdk/credential-providers',
   'vega-lite',
 ] as const
 
@@ -38,5 +41,28 @@ export function machineInfo(): BenchRun['machine'] {
     cpus: cpus.length,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     os: `${os.platform()} ${os.release()}`,
+  }
+}
+
+/**
+ * The code that measured: the git commit of `repository`, and whether its work tree had changes
+ * (a run recorded with changes does not belong to any commit). `unknown` outside a git checkout.
+ *
+ * @example
+ * ```ts
+ * const source = await sourceInfo(repositoryRoot) // { commit: '6559672...', dirty: false }
+ * ```
+ */
+export async function sourceInfo(repository: string): Promise<BenchRun['source']> {
+  const git = (...args: string[]) =>
+    promisify(execFile)('git', ['-C', repository, ...args], { encoding: 'utf8' })
+  try {
+    const [{ stdout: commit }, { stdout: status }] = await Promise.all([
+      git('rev-parse', 'HEAD'),
+      git('status', '--porcelain', '--untracked-files=no'),
+    ])
+    return { commit: commit.trim(), dirty: status.trim() !== '' }
+  } catch {
+    return { commit: 'unknown', dirty: true }
   }
 }

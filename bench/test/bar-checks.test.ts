@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { barChecks } from '../src/bar-checks.ts'
-import type { ConnectResult, QueryResult, TokenResult } from '../src/bench-results.ts'
+import type { ConnectBreakdown, ConnectResult, QueryResult } from '../src/bench-results.ts'
 import { spread } from '../src/stats.ts'
 
 const connectRow = (
@@ -30,11 +30,23 @@ const queryRow = (client: QueryResult['client'], rates: number[]): QueryResult =
   errors: 0,
 })
 
-const cached = (p50Us: number): TokenResult => ({
-  method: 'cached',
-  p50Us: spread([p50Us]),
-  p99Us: spread([p50Us * 2]),
-  shareOfConnectPercent: 0,
+/** A breakdown at 0 ms for admin whose cached-token part is `cachedTokenMs` of a 5 ms connection. */
+const breakdown = (cachedTokenMs: number): ConnectBreakdown => ({
+  latencyMs: 0,
+  role: 'admin',
+  samples: 10,
+  parts: {
+    credentialsMs: 0.07,
+    tokenMs: 0.21,
+    cachedTokenMs,
+    tcpMs: 0.2,
+    tlsMs: 1.9,
+    authMs: 2.4,
+    sessionMs: 0.01,
+    firstQueryMs: 0.49 - cachedTokenMs,
+  },
+  totalMs: 5,
+  coldTotalMs: 5.28 - cachedTokenMs,
 })
 
 const connect = [
@@ -56,7 +68,7 @@ describe('barChecks', () => {
     const checks = byId(
       barChecks({
         connect,
-        token: [cached(3)],
+        connectBreakdown: [breakdown(0.003)],
         queries: [queryRow('template', [17_000, 17_500]), queryRow('official', [5_000, 5_200])],
       }),
     )
@@ -67,7 +79,7 @@ describe('barChecks', () => {
       'pg-vs-official-pooled',
     ])
     for (const check of Object.values(checks)) expect(check.passed, check.detail).toBe(true)
-    expect(checks['auth-share']?.detail).toContain('0.06%')
+    expect(checks['auth-share']?.detail).toContain('0.003 ms, 0.06% of the connection')
     expect(checks['pg-vs-official-connect']?.detail).toContain(
       'at 5 ms 21.00 ms against 28.00 ms (25.0% faster)',
     )
@@ -76,18 +88,18 @@ describe('barChecks', () => {
   })
 
   it('counts a median within the connector’s observed range as a tie, and a slower one as a miss', () => {
-    const tie = byId(barChecks({ connect, token: [], queries: [] }))
+    const tie = byId(barChecks({ connect, connectBreakdown: [], queries: [] }))
     expect(tie['pg-vs-official-connect']?.passed).toBe(true)
     const slower = [
       connectRow('pg', 'template', 'direct', 0, [5.5, 5.6, 5.7]),
       connectRow('pg', 'official', 'sslrequest', 0, [5.0, 5.1, 5.2]),
     ]
-    const missed = byId(barChecks({ connect: slower, token: [], queries: [] }))
+    const missed = byId(barChecks({ connect: slower, connectBreakdown: [], queries: [] }))
     expect(missed['pg-vs-official-connect']?.passed).toBe(false)
     expect(missed['pg-vs-official-connect']?.detail).toContain('slower')
   })
 
-  it('misses the auth bar at 1% and the direct TLS bar below 80% of a round trip', () => {
+  it('misses the auth bar at 1.2% and the direct TLS bar below 80% of a round trip', () => {
     const checks = byId(
       barChecks({
         connect: [
@@ -95,7 +107,7 @@ describe('barChecks', () => {
           connectRow('pg', 'bare', 'direct', 5, [20]),
           connectRow('pg', 'bare', 'sslrequest', 5, [23.9]),
         ],
-        token: [cached(50)],
+        connectBreakdown: [breakdown(0.06)],
         queries: [queryRow('template', [4_000]), queryRow('official', [5_000])],
       }),
     )
@@ -105,8 +117,12 @@ describe('barChecks', () => {
   })
 
   it('leaves out the bars whose rows were not measured', () => {
-    expect(barChecks({ connect: [], token: [], queries: [] })).toEqual([])
-    const atZeroOnly = barChecks({ connect: connect.slice(0, 2), token: [], queries: [] })
+    expect(barChecks({ connect: [], connectBreakdown: [], queries: [] })).toEqual([])
+    const atZeroOnly = barChecks({
+      connect: connect.slice(0, 2),
+      connectBreakdown: [],
+      queries: [],
+    })
     expect(atZeroOnly.map((check) => check.id)).toEqual(['pg-vs-official-connect'])
   })
 })

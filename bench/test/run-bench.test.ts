@@ -2,8 +2,10 @@ import { DsqlSigner } from '@aws-sdk/dsql-signer'
 import { startDsqlLocal } from 'dsql-local'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BenchError } from '../src/bench-error.ts'
 import type { BenchRun } from '../src/bench-results.ts'
 import { type BenchSettings, QUICK_SETTINGS } from '../src/bench-settings.ts'
+import { silentProgress } from '../src/progress.ts'
 import { runBench } from '../src/run-bench.ts'
 
 const micro: BenchSettings = {
@@ -40,6 +42,24 @@ beforeAll(async () => {
     },
   })
 }, 120_000)
+
+/** A verified admin connection to the stand-in, with a freshly signed token. */
+async function adminClient(): Promise<pg.Client> {
+  const client = new pg.Client({
+    host: cluster.host,
+    port: cluster.port,
+    user: 'admin',
+    database: 'postgres',
+    password: await new DsqlSigner({
+      hostname: cluster.endpoint,
+      region: cluster.region,
+      credentials: cluster.credentials,
+    }).getDbConnectAdminAuthToken(),
+    ssl: { ca: [cluster.caPem], servername: cluster.endpoint, rejectUnauthorized: true },
+  })
+  await client.connect()
+  return client
+}
 
 afterAll(async () => {
   process.env = saved
@@ -99,19 +119,7 @@ describe('runBench against a cluster named by CLUSTER_ENDPOINT', () => {
   })
 
   it('drops its tables from the cluster at the end', async () => {
-    const client = new pg.Client({
-      host: cluster.host,
-      port: cluster.port,
-      user: 'admin',
-      database: 'postgres',
-      password: await new DsqlSigner({
-        hostname: cluster.endpoint,
-        region: cluster.region,
-        credentials: cluster.credentials,
-      }).getDbConnectAdminAuthToken(),
-      ssl: { ca: [cluster.caPem], servername: cluster.endpoint, rejectUnauthorized: true },
-    })
-    await client.connect()
+    const client = await adminClient()
     try {
       const { rows } = await client.query(
         "select tablename from pg_tables where tablename like 'bench\\_%'",
@@ -121,4 +129,46 @@ describe('runBench against a cluster named by CLUSTER_ENDPOINT', () => {
       await client.end()
     }
   })
+})
+
+describe('runBench refuses what it must not do on a cluster', () => {
+  it('runs as admin only, since it creates and drops tables', async () => {
+    const error = await runBench({
+      quick: true,
+      env: { ...process.env, ...cluster.env, DB_USER: 'someone' },
+      settings: micro,
+      progress: silentProgress,
+    }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(BenchError)
+    expect((error as BenchError).code).toBe('NOT_ADMIN')
+    expect((error as Error).message).toMatch(/not as someone: unset DB_USER or set it to admin/)
+  })
+
+  it('leaves tables it did not create alone, and says what to do', async () => {
+    const client = await adminClient()
+    try {
+      await client.query('create table bench_counter (id int primary key, note text)')
+      await client.query("insert into bench_counter values (1, 'not the benchmark''s')")
+    } finally {
+      await client.end()
+    }
+    const error = await runBench({
+      quick: true,
+      env: { ...process.env, ...cluster.env },
+      settings: micro,
+      progress: silentProgress,
+    }).catch((caught: unknown) => caught)
+    expect((error as BenchError).code).toBe('TABLES_EXIST')
+    expect((error as Error).message).toMatch(
+      /already exist \(bench_counter\).*drop table bench_counter/,
+    )
+    const after = await adminClient()
+    try {
+      const { rows } = await after.query('select note from bench_counter')
+      expect(rows).toEqual([{ note: "not the benchmark's" }])
+      await after.query('drop table bench_counter')
+    } finally {
+      await after.end()
+    }
+  }, 120_000)
 })

@@ -1,3 +1,5 @@
+import { createSecureContext, type SecureContext } from 'node:tls'
+import { dsqlTls } from 'dsql-auth'
 import { Kysely, sql as kyselySql, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import postgres from 'postgres'
@@ -8,92 +10,150 @@ import type { ClientKind, Driver, TlsMode } from '../bench-results.ts'
 import type { DsqlTarget, PostgresTarget } from '../bench-target.ts'
 import { officialPool } from './official-pool.ts'
 
-/** One way to open a connection: each `sample()` opens a new one, runs `select 1`, closes it. */
+/**
+ * One way to open a connection: each `sample()` opens a new one, runs `select 1`, and resolves to
+ * the milliseconds from the start (pool construction included) to that first result. Closing the
+ * connection happens after the clock stops, before the promise settles.
+ */
 export interface ConnectSampler {
   readonly driver: Driver
   readonly client: ClientKind
   readonly tls: TlsMode
-  sample(): Promise<void>
+  sample(): Promise<number>
 }
 
-/** What a bare driver needs: where to connect, who it is, and a token or password. */
+/** The TLS options a bare driver gets: verified, with one TLS context shared by all connections. */
+type SharedTls = {
+  readonly rejectUnauthorized: true
+  readonly servername?: string
+  readonly secureContext: SecureContext
+}
+
+/** What a bare driver needs: where to connect, who it is, a token or password, and TLS. */
 interface Endpoint {
   readonly host: string
   readonly port: number
   readonly user: string
   readonly database: string
   readonly password: string
-  readonly ssl: {
-    readonly ca?: string[]
-    readonly servername: string
-    readonly rejectUnauthorized: true
-  }
+  readonly ssl: SharedTls
 }
 
 type PostgresOptions = postgres.Options<Record<string, never>> & {
   readonly sslnegotiation?: 'direct' | 'postgres'
 }
 
+/** Times `open` (up to its first result), then runs `close` outside the timed part. */
+async function timed(open: () => Promise<() => Promise<void>>): Promise<number> {
+  const start = performance.now()
+  let close: (() => Promise<void>) | undefined
+  try {
+    close = await open()
+    return performance.now() - start
+  } finally {
+    await close?.()
+  }
+}
+
 /** The three drivers alone, with the given TLS start. */
 function bareSamplers(endpoint: Endpoint, tls: TlsMode, client: ClientKind): ConnectSampler[] {
   const sslnegotiation = tls === 'direct' ? ('direct' as const) : ('postgres' as const)
-  const pgConfig = { ...endpoint, ssl: { ...endpoint.ssl }, sslnegotiation }
+  const pgConfig = { ...endpoint, sslnegotiation }
   return [
     {
       driver: 'pg',
       client,
       tls,
-      async sample() {
-        const connection = new pg.Client(pgConfig)
-        await connection.connect()
-        try {
-          await connection.query('select 1')
-        } finally {
-          await connection.end()
-        }
-      },
+      sample: () =>
+        timed(async () => {
+          const connection = new pg.Client(pgConfig)
+          const close = () => connection.end()
+          try {
+            await connection.connect()
+            await connection.query('select 1')
+          } catch (error) {
+            await close().catch(() => {})
+            throw error
+          }
+          return close
+        }),
     },
     {
       driver: 'postgres.js',
       client,
       tls,
-      async sample() {
-        const options: PostgresOptions = {
-          ...endpoint,
-          ssl: { ...endpoint.ssl },
-          sslnegotiation,
-          max: 1,
-        }
-        const sql = postgres(options)
-        try {
-          await sql`select 1`
-        } finally {
-          await sql.end()
-        }
-      },
+      sample: () =>
+        timed(async () => {
+          const options: PostgresOptions = {
+            ...endpoint,
+            ssl: { ...endpoint.ssl },
+            sslnegotiation,
+            max: 1,
+          }
+          const sql = postgres(options)
+          const close = () => sql.end()
+          try {
+            await sql`select 1`
+          } catch (error) {
+            await close().catch(() => {})
+            throw error
+          }
+          return close
+        }),
     },
     {
       driver: 'kysely',
       client,
       tls,
-      async sample() {
-        const db = new Kysely<Record<string, never>>({
-          dialect: new PostgresDialect({ pool: new pg.Pool({ ...pgConfig, max: 1 }) }),
-        })
-        try {
-          await kyselySql`select 1`.execute(db)
-        } finally {
-          await db.destroy()
-        }
-      },
+      sample: () =>
+        timed(async () => {
+          const db = new Kysely<Record<string, never>>({
+            dialect: new PostgresDialect({ pool: new pg.Pool({ ...pgConfig, max: 1 }) }),
+          })
+          const close = () => db.destroy()
+          try {
+            await kyselySql`select 1`.execute(db)
+          } catch (error) {
+            await close().catch(() => {})
+            throw error
+          }
+          return close
+        }),
     },
   ]
 }
 
+/** A sampler that builds a pool-like client, runs `select 1` through it, and ends it untimed. */
+function poolSampler(
+  driver: Driver,
+  client: ClientKind,
+  tls: TlsMode,
+  open: () => { first(): Promise<unknown>; end(): Promise<void> },
+): ConnectSampler {
+  return {
+    driver,
+    client,
+    tls,
+    sample: () =>
+      timed(async () => {
+        const pool = open()
+        const close = () => pool.end()
+        try {
+          await pool.first()
+        } catch (error) {
+          await close().catch(() => {})
+          throw error
+        }
+        return close
+      }),
+  }
+}
+
 /**
  * The connect samplers of a DSQL target: each template's own `db.ts` (a new pool per sample, so
- * each sample resolves credentials and signs a token), the official connector (pg only), and each
- * driver bare with `token` signed beforehand, with direct TLS and with `SSLRequest`.
+ * each sample also resolves credentials and signs a token, as a program's first connection does),
+ * the official connector (pg only), and each driver bare with `token` signed beforehand and the
+ * templates' shared TLS context, with direct TLS and with `SSLRequest`.
  *
  * @example
  * ```ts
@@ -108,73 +168,33 @@ export function dsqlConnectSamplers(target: DsqlTarget, token: string): ConnectS
     user: config.user,
     database: config.database,
     password: token,
-    ssl: {
-      ...(target.caPem === undefined ? {} : { ca: [target.caPem] }),
-      servername: target.endpoint,
-      rejectUnauthorized: true,
-    },
+    ssl: dsqlTls(config).ssl,
   }
   return [
-    {
-      driver: 'pg',
-      client: 'template',
-      tls: 'direct',
-      async sample() {
-        const pool = createPool(config, { max: 1 })
-        try {
-          await pool.query('select 1')
-        } finally {
-          await pool.end()
-        }
-      },
-    },
-    {
-      driver: 'postgres.js',
-      client: 'template',
-      tls: 'direct',
-      async sample() {
-        const sql = createSql(config, { max: 1 })
-        try {
-          await sql`select 1`
-        } finally {
-          await sql.end()
-        }
-      },
-    },
-    {
-      driver: 'kysely',
-      client: 'template',
-      tls: 'direct',
-      async sample() {
-        const db = createDb(config, { max: 1 })
-        try {
-          await kyselySql`select 1`.execute(db)
-        } finally {
-          await db.destroy()
-        }
-      },
-    },
-    {
-      driver: 'pg',
-      client: 'official',
-      tls: 'sslrequest',
-      async sample() {
-        const pool = officialPool(target, 1)
-        try {
-          await pool.query('select 1')
-        } finally {
-          await pool.end()
-        }
-      },
-    },
+    poolSampler('pg', 'template', 'direct', () => {
+      const pool = createPool(config, { max: 1 })
+      return { first: () => pool.query('select 1'), end: () => pool.end() }
+    }),
+    poolSampler('postgres.js', 'template', 'direct', () => {
+      const sql = createSql(config, { max: 1 })
+      return { first: () => sql`select 1`, end: () => sql.end() }
+    }),
+    poolSampler('kysely', 'template', 'direct', () => {
+      const db = createDb(config, { max: 1 })
+      return { first: () => kyselySql`select 1`.execute(db), end: () => db.destroy() }
+    }),
+    poolSampler('pg', 'official', 'sslrequest', () => {
+      const pool = officialPool(target, 1)
+      return { first: () => pool.query('select 1'), end: () => pool.end() }
+    }),
     ...bareSamplers(endpoint, 'direct', 'bare'),
     ...bareSamplers(endpoint, 'sslrequest', 'bare'),
   ]
 }
 
 /**
- * Each driver straight to the plain PostgreSQL baseline with its password (PostgreSQL 16 has no
- * direct TLS, so `SSLRequest`).
+ * Each driver straight to the plain PostgreSQL baseline with its password and one shared TLS
+ * context (PostgreSQL 16 has no direct TLS, so `SSLRequest`).
  */
 export function postgresConnectSamplers(target: PostgresTarget): ConnectSampler[] {
   return bareSamplers(
@@ -184,7 +204,11 @@ export function postgresConnectSamplers(target: PostgresTarget): ConnectSampler[
       user: target.user,
       database: target.database,
       password: target.password,
-      ssl: { ca: [target.caPem], servername: target.servername, rejectUnauthorized: true },
+      ssl: {
+        rejectUnauthorized: true,
+        servername: target.servername,
+        secureContext: createSecureContext({ ca: [target.caPem] }),
+      },
     },
     'sslrequest',
     'postgres',

@@ -10,7 +10,8 @@ export interface LoopFigures {
 /**
  * Runs `callers` loops at once for `durationMs`, each calling `operation` again as soon as the last
  * call settled (a closed loop: the load is `callers` operations in flight, never more). A failed
- * operation is counted and the loop goes on; its time is not a latency sample.
+ * operation is counted and the loop goes on; its time is not a latency sample. `stop()`, when
+ * given, ends every loop early once it returns true (a fatal error: no use running on).
  *
  * @example
  * ```ts
@@ -21,6 +22,7 @@ export async function closedLoop(
   callers: number,
   durationMs: number,
   operation: (caller: number) => Promise<void>,
+  stop: () => boolean = () => false,
 ): Promise<LoopFigures> {
   const latenciesMs: number[] = []
   let errors = 0
@@ -28,7 +30,7 @@ export async function closedLoop(
   const deadline = started + durationMs
   await Promise.all(
     Array.from({ length: callers }, async (_, caller) => {
-      while (performance.now() < deadline) {
+      while (performance.now() < deadline && !stop()) {
         const start = performance.now()
         try {
           await operation(caller)

@@ -40,9 +40,7 @@ export async function measureConnect(
     const times = samplers.map((): number[] => [])
     for (let i = 0; i < settings.connectSamples; i++) {
       for (const [index, sampler] of samplers.entries()) {
-        const start = performance.now()
-        await sampler.sample()
-        times[index]?.push(performance.now() - start)
+        times[index]?.push(await sampler.sample())
       }
     }
     for (const [index, own] of times.entries()) {

@@ -1,4 +1,5 @@
 import { isOccConflict } from 'dsql-auth'
+import { BenchError } from '../bench-error.ts'
 import type { ContentionResult } from '../bench-results.ts'
 import type { BenchSettings } from '../bench-settings.ts'
 import { counterSum, resetCounters, type SetupClientFactory } from '../bench-tables.ts'
@@ -12,8 +13,10 @@ import { closedLoop } from './closed-loop.ts'
  * and write it back plus one, in a transaction retried on OCC conflicts (the templates through
  * `dsql-auth`'s `withRetry`, the official connector through its own `pool.transaction()`).
  * Attempts are counted as calls of the transaction's body, so every client is counted the same
- * way; a conflict is an attempt that did not commit. Checks that no committed increment was lost
- * (the counters' sum equals the commits). Any error other than a conflict fails the workload.
+ * way; a conflict is an attempt that did not commit. A warm-up (`queryWarmUpMs`) opens the pool's
+ * connections first, uncounted. Checks that no committed increment was lost (the counters' sum
+ * equals every commit, the warm-up's included). Any error other than a conflict stops the workload
+ * and fails it.
  *
  * @example
  * ```ts
@@ -41,34 +44,41 @@ export async function measureContention(
     let attempts = 0
     let commits = 0
     let gaveUp = 0
+    let committedInWarmUp = 0
     let failure: unknown
     const rates: number[] = []
     const onAttempt = () => {
       attempts += 1
     }
+    const failed = () => failure !== undefined
     try {
-      for (let round = 0; round < settings.repetitions; round++) {
-        let roundCommits = 0
-        const figures = await closedLoop(workers, runMs, async () => {
-          try {
-            await client.increment(1 + Math.floor(Math.random() * rows), onAttempt)
-            roundCommits += 1
-          } catch (error) {
-            if (isOccConflict(error)) gaveUp += 1
-            else failure ??= error
-            throw error
-          }
-        })
-        commits += roundCommits
-        rates.push(roundCommits / figures.seconds)
+      const increment = async () => {
+        try {
+          await client.increment(1 + Math.floor(Math.random() * rows), onAttempt)
+        } catch (error) {
+          if (isOccConflict(error)) gaveUp += 1
+          else failure ??= error
+          throw error
+        }
+      }
+      const warmUp = await closedLoop(workers, settings.queryWarmUpMs, increment, failed)
+      committedInWarmUp = warmUp.operations
+      attempts = 0
+      gaveUp = 0
+      for (let round = 0; round < settings.repetitions && !failed(); round++) {
+        const figures = await closedLoop(workers, runMs, increment, failed)
+        commits += figures.operations
+        rates.push(figures.operations / figures.seconds)
       }
     } finally {
       await client.end()
     }
     if (failure !== undefined) {
-      throw new Error(`contention through ${factory.driver} ${factory.client} failed`, {
-        cause: failure,
-      })
+      throw new BenchError(
+        'WORKLOAD_FAILED',
+        `contention through ${factory.driver} ${factory.client} failed with an error that is not a conflict (see its cause); the run stopped there`,
+        { cause: failure },
+      )
     }
     const sum = await counterSum(setup)
     const conflicts = attempts - commits
@@ -82,7 +92,7 @@ export async function measureContention(
       retries: conflicts - gaveUp,
       attemptsPerCommit: Number((attempts / Math.max(1, commits)).toFixed(3)),
       commitsPerSecond: spread(rates, 0),
-      lostUpdates: commits - sum,
+      lostUpdates: committedInWarmUp + commits - sum,
       gaveUp,
     })
   }

@@ -16,33 +16,41 @@ interface Runs {
   errors: number
 }
 
+/** A client to measure, and the seeded ids of the database it reaches. */
+export interface QueryClient {
+  readonly factory: PooledClientFactory
+  readonly ids: SeededIds
+}
+
 /**
  * Throughput and latency through a warm pool, for every client, concurrency and workload: a pool
  * with as many connections as callers, a warm-up that opens them, then a closed-loop run of
  * `queryRunMs` per workload. The repetitions are rounds over all clients (round 1 of each, then
- * round 2...), each with a pool of its own, so that a slow phase of the machine does not fall on
- * one client alone. The point select reads a random seeded row; the insert writes one row in a
- * transaction retried on OCC conflicts.
+ * round 2...), each with a pool of its own, and each round starts one client further down the
+ * list, so that neither a slow phase of the machine nor a growing table falls on one client alone.
+ * The point select reads a random seeded row; the insert writes one row in a transaction retried
+ * on OCC conflicts.
  *
  * @example
  * ```ts
- * const rows = await measureQueries(dsqlPooledClients(target), ids, settings, progress)
+ * const rows = await measureQueries(dsqlPooledClients(target).map((factory) => ({ factory, ids })), settings, progress)
  * ```
  */
 export async function measureQueries(
-  factories: readonly PooledClientFactory[],
-  ids: SeededIds,
+  clients: readonly QueryClient[],
   settings: BenchSettings,
   progress: Progress,
 ): Promise<QueryResult[]> {
   const runs = new Map<string, Runs>()
   const key = (factory: number, concurrency: number, workload: Workload) =>
     `${factory} ${concurrency} ${workload}`
-  const total = settings.repetitions * factories.length * settings.concurrencies.length
+  const total = settings.repetitions * clients.length * settings.concurrencies.length
   let step = 0
-  const randomId = () => ids[Math.floor(Math.random() * ids.length)] as string
   for (let round = 0; round < settings.repetitions; round++) {
-    for (const [index, factory] of factories.entries()) {
+    for (let turn = 0; turn < clients.length; turn++) {
+      const index = (turn + round) % clients.length
+      const { factory, ids } = clients[index] as QueryClient
+      const randomId = () => ids[Math.floor(Math.random() * ids.length)] as string
       for (const concurrency of settings.concurrencies) {
         progress.step(
           'queries',
@@ -78,7 +86,7 @@ export async function measureQueries(
       }
     }
   }
-  return factories.flatMap((factory, index) =>
+  return clients.flatMap(({ factory }, index) =>
     settings.concurrencies.flatMap((concurrency) =>
       WORKLOADS.map((workload): QueryResult => {
         const own = runs.get(key(index, concurrency, workload)) as Runs

@@ -1,5 +1,5 @@
 import { loadConfig } from 'dsql-auth'
-import { startDsqlLocal } from 'dsql-local'
+import { startStandInTarget as startStandInProcess } from 'dsql-local/bench/stand-in-target'
 import type { DsqlTarget } from '../bench-target.ts'
 
 /** A running stand-in as a {@link DsqlTarget}, and how to stop it. */
@@ -10,12 +10,12 @@ export interface StandInTarget {
   stop(): Promise<void>
 }
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} }
-
 /**
- * Starts a `dsql-local` stand-in whose every client flight arrives `latencyMs` later (the emulated
- * network round trip), with its connection rate limit raised so that the connect workload measures
- * connections, not the limiter. Listens on 127.0.0.1; the caller stops it.
+ * Starts a `dsql-local` stand-in in a child process of its own (so that its relay, its token checks
+ * and its emulated latency do not share an event loop with the clients being measured), whose
+ * every client flight arrives `latencyMs` later (the emulated network round trip), with its
+ * connection rate limit raised so that the connect workload measures connections, not the
+ * limiter. Listens on 127.0.0.1; the caller stops it.
  *
  * @example
  * ```ts
@@ -24,28 +24,28 @@ const quiet = { info: () => {}, warn: () => {}, error: () => {} }
  * ```
  */
 export async function startStandInTarget(latencyMs: number): Promise<StandInTarget> {
-  const cluster = await startDsqlLocal({
-    logger: quiet,
-    latencyMs,
-    connectionRatePerSecond: 10_000,
-    connectionBurst: 10_000,
+  const started = await startStandInProcess({
+    id: `dsql-local-${latencyMs}ms`,
+    label: `dsql-local (${latencyMs} ms round trip)`,
+    options: { latencyMs, connectionRatePerSecond: 10_000, connectionBurst: 10_000 },
   })
   try {
-    const env = { ...cluster.env }
+    const { standIn } = started
+    const env = { ...standIn.env }
     const target: DsqlTarget = Object.freeze({
-      label: `dsql-local (${latencyMs} ms round trip)`,
+      label: started.label,
       latencyMs,
       env,
       config: loadConfig(env),
-      endpoint: cluster.endpoint,
-      host: cluster.host,
-      port: cluster.port,
-      region: cluster.region,
-      caPem: cluster.caPem,
+      endpoint: standIn.endpoint,
+      host: standIn.host,
+      port: standIn.port,
+      region: standIn.region,
+      caPem: standIn.caPem,
     })
-    return { target, arn: cluster.credentials.arn, stop: () => cluster.stop() }
+    return { target, arn: standIn.credentials.arn, stop: () => started.stop() }
   } catch (error) {
-    await cluster.stop()
+    await started.stop()
     throw error
   }
 }

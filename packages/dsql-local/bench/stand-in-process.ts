@@ -10,7 +10,7 @@ export interface StandInReady {
   readonly type: 'ready'
   readonly cluster: Pick<
     DsqlLocalCluster,
-    'endpoint' | 'host' | 'port' | 'region' | 'caPem' | 'credentials'
+    'endpoint' | 'host' | 'port' | 'region' | 'caPem' | 'credentials' | 'env'
   >
 }
 
@@ -21,9 +21,12 @@ export interface StandInFailed {
 }
 
 const log = (message: string) => process.stderr.write(`stand-in: ${message}\n`)
-const options = JSON.parse(process.argv[2] ?? '{}') as Pick<
+const options = JSON.parse(process.argv[2] ?? '{}') as StandInProcessOptions
+
+/** The stand-in options a benchmark may set for the child (JSON on its command line). */
+export type StandInProcessOptions = Pick<
   DsqlLocalOptions,
-  'sqlDialect' | 'relaxRules'
+  'sqlDialect' | 'relaxRules' | 'latencyMs' | 'connectionRatePerSecond' | 'connectionBurst'
 >
 
 let cluster: DsqlLocalCluster | undefined
@@ -41,10 +44,10 @@ process.on('disconnect', () => void stop())
 
 try {
   cluster = await startDsqlLocal({ ...options, logger: { info: () => {}, warn: log, error: log } })
-  const { endpoint, host, port, region, caPem, credentials } = cluster
+  const { endpoint, host, port, region, caPem, credentials, env } = cluster
   const ready: StandInReady = {
     type: 'ready',
-    cluster: { endpoint, host, port, region, caPem, credentials },
+    cluster: { endpoint, host, port, region, caPem, credentials, env },
   }
   process.send?.(ready)
 } catch (error) {

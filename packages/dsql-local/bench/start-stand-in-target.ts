@@ -2,14 +2,14 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
 import { setTimeout as delay } from 'node:timers/promises'
 import { DsqlSigner } from '@aws-sdk/dsql-signer'
-import type { DsqlLocalOptions } from '../src/index.ts'
 import { type BenchTarget, connectClient } from './bench-target.ts'
-import type { StandInFailed, StandInReady } from './stand-in-process.ts'
+import type { StandInFailed, StandInProcessOptions, StandInReady } from './stand-in-process.ts'
 
 /**
  * Starts a stand-in in a child process (`stand-in-process.ts`) and returns it as a target whose
  * clients connect as `admin` with a real `DsqlSigner` token, verified TLS (the stand-in's CA and
- * the endpoint as SNI) and direct TLS negotiation, as the repository's drivers do.
+ * the endpoint as SNI) and direct TLS negotiation, as the repository's drivers do. `standIn` holds
+ * what other clients need to reach it: endpoint, host, port, CA and the `env` a program reads.
  *
  * @example
  * ```ts
@@ -19,8 +19,8 @@ import type { StandInFailed, StandInReady } from './stand-in-process.ts'
 export async function startStandInTarget(spec: {
   readonly id: string
   readonly label: string
-  readonly options: Pick<DsqlLocalOptions, 'sqlDialect' | 'relaxRules'>
-}): Promise<BenchTarget> {
+  readonly options: StandInProcessOptions
+}): Promise<BenchTarget & { readonly standIn: StandInReady['cluster'] }> {
   const child = fork(
     new URL('./stand-in-process.ts', import.meta.url),
     [JSON.stringify(spec.options)],
@@ -52,6 +52,7 @@ export async function startStandInTarget(spec: {
   return {
     id: spec.id,
     label: spec.label,
+    standIn: cluster,
     connect: () =>
       connectClient({
         host: cluster.host,
