@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CHART_FILES } from '../src/report/chart-files.ts'
+import { connectBreakdownChart } from '../src/report/charts/connect-breakdown-chart.ts'
 import { connectHeadlineChart } from '../src/report/charts/connect-headline-chart.ts'
 import { renderChartSvg } from '../src/report/charts/render-chart-svg.ts'
 import { renderCharts } from '../src/report/charts/report-charts.ts'
@@ -99,7 +100,21 @@ describe('charts', () => {
     )
     expect(charts.get('queries-p99.svg')).toEqual(expect.arrayContaining(['p99 (ms)']))
     expect(charts.get('connect-breakdown.svg')).toEqual(
-      expect.arrayContaining(['time (ms)', 'TLS', 'auth', 'first query', '5 ms, admin']),
+      expect.arrayContaining([
+        'time (ms)',
+        'cached token',
+        'TLS',
+        'auth',
+        'first query',
+        'credentials (once per provider)',
+        'signing (once per provider)',
+        '5 ms, admin',
+        'new connection',
+        'first of a new provider',
+        // Each bar's total at its end: 0 ms, admin.
+        '5.66 ms',
+        '6.37 ms',
+      ]),
     )
     expect(charts.get('contention.svg')).toEqual(
       expect.arrayContaining(['attempts per commit', 'commits per second']),
@@ -132,6 +147,35 @@ describe('charts', () => {
     expect(
       values.filter((value) => value.client === 'plain PostgreSQL').map((value) => value.panel),
     ).toEqual(['0 ms added latency', '0 ms added latency', '0 ms added latency'])
+  })
+
+  it('stacks the steps of every connection in one bar, and those of a new provider in another', () => {
+    const spec = connectBreakdownChart(FIXTURE_RUN)
+    if (spec?.data === undefined || spec.data === null || !('values' in spec.data)) {
+      throw new Error('the breakdown chart should carry its rows as inline values')
+    }
+    const values = spec.data.values as { group: string; kind: string; part: string; ms: number }[]
+    const bar = (kind: string) =>
+      values
+        .filter((value) => value.group === '0 ms, admin' && value.kind === kind)
+        .map((value) => value.part)
+    expect(bar('new connection')).toEqual([
+      'cached token',
+      'TCP',
+      'TLS',
+      'auth',
+      'session',
+      'first query',
+    ])
+    expect(bar('first of a new provider')).toEqual([
+      'credentials (once per provider)',
+      'signing (once per provider)',
+      'TCP',
+      'TLS',
+      'auth',
+      'session',
+      'first query',
+    ])
   })
 
   it('writes a "not measured" image for a chart whose rows the run lacks', async () => {

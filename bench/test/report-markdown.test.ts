@@ -1,3 +1,4 @@
+import { RETRY_DEFAULTS } from 'dsql-auth'
 import { describe, expect, it } from 'vitest'
 import {
   formatDecimal,
@@ -47,6 +48,9 @@ function row(markdown: string, ...cells: string[]): string {
 describe('number formatting', () => {
   it('writes ms with two decimals below 10 and one from 10 on', () => {
     expect(formatDecimal(5.714)).toBe('5.71')
+    // Too small for two decimals: one significant digit rather than a zero.
+    expect(formatDecimal(0.0031)).toBe('0.003')
+    expect(formatDecimal(0)).toBe('0.00')
     expect(formatDecimal(9.994)).toBe('9.99')
     expect(formatDecimal(25.84)).toBe('25.8')
     expect(formatDecimal(2410)).toBe('2,410.0')
@@ -85,7 +89,7 @@ describe('results.md', () => {
 
   it('has a header with date, target, machine, Node, versions and settings', () => {
     expect(markdown).toContain(
-      'Recorded 2026-12-01 10:00 UTC by `pnpm bench` against a `dsql-local` stand-in',
+      'Recorded 2026-12-01 10:00 UTC by `pnpm bench` at commit `0123456`, against a `dsql-local` stand-in',
     )
     expect(markdown).toContain('in 9 min 12 s')
     expect(markdown).toContain(
@@ -98,9 +102,29 @@ describe('results.md', () => {
     expect(markdown).toContain('- **Repetitions**: 3 of each workload.')
     expect(markdown).toContain('then 40 new connections per repetition, at 0 and 5 ms')
     expect(markdown).toContain(
-      '500 ms warm-up, then 3,000 ms per repetition with 1, 10 and 50 callers',
+      '500 ms warm-up, then 3,000 ms per repetition with 1, 10 and 50 callers in flight, at 0 ms added latency;',
+    )
+    expect(markdown).toContain(
+      '- **Contention**: 8 workers on 4 rows, 3,000 ms per repetition, at 0 ms added latency.',
     )
     expect(markdown).not.toContain('Quick run')
+    expect(markdown).not.toContain('uncommitted')
+  })
+
+  it('says which commit recorded the run, and when its work tree had uncommitted changes', () => {
+    const dirty = renderResultsMarkdown({
+      ...FIXTURE_RUN,
+      source: { commit: 'fedcba9876543210fedcba9876543210fedcba98', dirty: true },
+    })
+    expect(dirty).toContain(
+      'Recorded 2026-12-01 10:00 UTC by `pnpm bench` at commit `fedcba9` with uncommitted changes, against',
+    )
+    // Whatever the recorder could not resolve to a hash is shown as it is.
+    const unknown = renderResultsMarkdown({
+      ...FIXTURE_RUN,
+      source: { commit: 'unknown', dirty: false },
+    })
+    expect(unknown).toContain('by `pnpm bench` at commit `unknown`, against')
   })
 
   it('has every section, in order', () => {
@@ -135,17 +159,47 @@ describe('results.md', () => {
     )
   })
 
-  it('breaks a new connection down into its steps', () => {
-    const breakdown = section(markdown, "Where a new connection's time goes")
-    expect(row(breakdown, '5 ms added latency', 'admin')).toBe(
-      '| 5 ms added latency | admin | 0.01 | 0.02 | 5.23 | 7.38 | 7.24 | 0.43 | 5.49 | 25.8 |',
+  it('calls plain PostgreSQL a reference on connect, not a ceiling, and the bare driver the floor', () => {
+    const connect = section(markdown, 'New connection to first query')
+    expect(connect).toContain(
+      'against plain PostgreSQL with a static password, a reference and not a ceiling: PostgreSQL forks a process and runs its own TLS handshake for each new connection',
     )
+    expect(connect).toContain(
+      'a token signed beforehand and the same shared TLS context as the template (the floor of the auth layer)',
+    )
+    expect(connect).not.toContain('(the ceiling)')
   })
 
-  it('gives the token step in µs and as a share of a connect', () => {
+  it('breaks a new connection down: the steps of every connection, then those of a new provider, and both totals', () => {
+    const breakdown = section(markdown, "Where a new connection's time goes")
+    expect(breakdown).toContain(
+      '| latency | role | cached token | TCP | TLS | auth | session | first query | new connection | credentials | signing | first connection of a new provider |',
+    )
+    // 0.003 + 5.23 + 7.38 + 7.24 + 0.43 + 5.49 = 25.773; 0.62 + 0.09 + 25.77 = 26.48.
+    expect(row(breakdown, '5 ms added latency', 'admin')).toBe(
+      '| 5 ms added latency | admin | 0.003 | 5.23 | 7.38 | 7.24 | 0.43 | 5.49 | **25.8** | 0.62 | 0.09 | **26.5** |',
+    )
+    expect(row(breakdown, '0 ms added latency', 'non-admin')).toContain(
+      '| **5.72** | 0.62 | 0.09 | **6.43** |',
+    )
+    expect(breakdown).toContain(
+      'all samples of all repetitions (40 per repetition, after a warm-up)',
+    )
+    expect(breakdown).toContain(
+      "the template's token provider (a warm `createTokenProvider`) with the token cached",
+    )
+    expect(breakdown).toContain('`fromNodeProviderChain`')
+    expect(breakdown).toContain('`DsqlSigner`')
+  })
+
+  it('gives the token step in µs and as a share of a connect, as the lower bound of a tight loop', () => {
     const token = section(markdown, 'The token step')
     expect(token).toContain('| 1.80 µs (1.76–1.85) | 4.60 µs (4.51–4.74) | 0.03% |')
     expect(token).toContain('| 2,410.0 µs (2,361.8–2,482.3) |')
+    expect(token).toContain(
+      'in a tight loop (warm caches, JIT-compiled code), in µs: the lower bound',
+    )
+    expect(token).toContain('The breakdown above times the same steps inside real connections')
   })
 
   it('gives ops/s as integers with their spread, p50, p99, errors and ratios at each concurrency', () => {
@@ -156,6 +210,8 @@ describe('results.md', () => {
     expect(row(queries, '10', 'pg', 'template')).toBe(
       '| 10 | pg | template | 17,755 (17,400–18,288) | 0.56 ms (0.55–0.58) | 1.58 ms (1.55–1.62) | 0 | 3.43× | 0.74× |',
     )
+    expect(queries).toContain('3,000 ms per repetition after a warm-up, at 0 ms added latency.')
+    expect(queries).toContain("the same driver's pool on plain PostgreSQL: the ceiling")
     expect(row(queries, '10', 'pg', 'official connector')).toMatch(/\| 0 \| — \| 0\.21× \|$/)
     // Only pg rows are held against the official connector (a pg pool).
     expect(row(queries, '10', 'Kysely', 'template')).toMatch(/\| 0 \| — \| 0\.74× \|$/)
@@ -164,8 +220,9 @@ describe('results.md', () => {
   })
 
   it('gives contention, footprint and features per driver', () => {
+    // 3 of the 2,415 transactions (2,412 committed) gave up: a share, not a fault count.
     expect(row(section(markdown, 'Contention'), 'pg', 'template')).toBe(
-      '| pg | template | 8 on 4 | 2,412 | 1,904 | 1,904 | 1.79 | 804 (788–828) | 0 | 0 |',
+      '| pg | template | 8 on 4 | 2,412 | 1,904 | 1,901 | 1.79 | 804 (788–828) | 0 | 3 of 2,415 (0.12%) |',
     )
     expect(row(section(markdown, 'Footprint'), 'pg', 'official connector')).toBe(
       '| pg | official connector | 243.0 ms (238.1–250.3) | 88.1 MiB (86.3–90.7) |',
@@ -173,6 +230,40 @@ describe('results.md', () => {
     expect(row(section(markdown, 'What each template weighs'), 'Kysely')).toBe(
       '| Kysely | 3.8 MiB | 15 | 48 |',
     )
+  })
+
+  it("says the contention compares two retry policies, the templates' from RETRY_DEFAULTS", () => {
+    const contention = section(markdown, 'Contention')
+    const { maxAttempts, baseDelayMs, maxDelayMs, maxTotalDelayMs } = RETRY_DEFAULTS
+    expect(contention).toContain(
+      `the templates use \`dsql-auth\`'s \`withRetry\` with \`RETRY_DEFAULTS\` (up to ${maxAttempts} attempts; waits drawn at random below ${baseDelayMs} ms, a bound that doubles with each retry up to ${formatInteger(maxDelayMs)} ms, and at most ${formatInteger(maxTotalDelayMs)} ms in all:`,
+    )
+    expect(contention).toContain(
+      'the official connector its `pool.transaction()` with its defaults (version 0.1.9: up to 4 attempts; waits of 1 ms that double with each retry up to 100 ms, plus up to 25% at random: at most 8.75 ms before it gives up)',
+    )
+    expect(contention).toContain('attempts per commit and give-ups compare the two retry policies')
+    expect(contention).toContain('for 3,000 ms per repetition, at 0 ms added latency.')
+    expect(contention).not.toContain('LOST UPDATES')
+    // Another connector version than the one the defaults were read from is said to be one.
+    const newer = renderResultsMarkdown({
+      ...FIXTURE_RUN,
+      versions: { ...FIXTURE_RUN.versions, '@aws/aurora-dsql-node-postgres-connector': '0.2.0' },
+    })
+    expect(section(newer, 'Contention')).toContain(
+      '(version 0.1.9; this run used 0.2.0, whose defaults may differ: up to 4 attempts',
+    )
+  })
+
+  it('says LOST UPDATES loudly when a committed increment is missing', () => {
+    const lost = renderResultsMarkdown({
+      ...FIXTURE_RUN,
+      contention: FIXTURE_RUN.contention.map((row) =>
+        row.driver === 'kysely' ? { ...row, lostUpdates: 3 } : row,
+      ),
+    })
+    const contention = section(lost, 'Contention')
+    expect(contention).toContain('> **LOST UPDATES: Kysely template: 3.**')
+    expect(row(contention, 'Kysely', 'template')).toContain('| **3 LOST** |')
   })
 
   it('marks each bar met or not met, with its detail', () => {

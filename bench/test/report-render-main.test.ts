@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -73,6 +74,21 @@ describe('pnpm render', () => {
     expect((await render(notJson)).stderr).toContain(`render: ${notJson} is not JSON`)
   })
 
+  it('refuses a run whose figure is null through `pnpm render`, saying where and what to do', async () => {
+    const path = join(dir, 'null-figure.json')
+    const [first, ...rest] = FIXTURE_RUN.queries
+    const p99Ms = { ...first?.p99Ms, runs: [1.5, null, 1.6] }
+    await writeFile(
+      path,
+      JSON.stringify({ ...FIXTURE_RUN, queries: [{ ...first, p99Ms }, ...rest] }),
+    )
+    const { code, stderr } = await render(path)
+    expect(code).toBe(1)
+    expect(stderr).toContain(`render: ${path} is not a complete run of schema 1:`)
+    expect(stderr).toContain('  - queries[0].p99Ms.runs[1] should be a finite number but is null')
+    expect(stderr).toContain('Record the run again with `pnpm bench`.')
+  })
+
   it('refuses unknown options and more than one run with exit code 2 and the usage', async () => {
     for (const args of [['--bogus'], ['a.json', 'b.json']]) {
       const { code, stderr } = await render(...args)
@@ -128,14 +144,14 @@ describe('writeReport', () => {
     )
   })
 
-  it('keeps the run but refuses docs whose charts would be written elsewhere', async () => {
+  it('refuses docs whose charts would be written elsewhere before writing anything', async () => {
     const outDir = join(dir, 'not-docs')
     const writing = writeReport(FIXTURE_RUN, { outDir, docs: true, repoRoot: join(dir, 'repo') })
     await expect(writing).rejects.toThrow(ReportError)
     await expect(writing).rejects.toMatchObject({
       code: 'BAD_OPTIONS',
-      message: expect.stringContaining('pnpm render'),
+      message: expect.stringContaining('or without docs'),
     })
-    expect(await readRun(join(outDir, 'results.json'))).toEqual(FIXTURE_RUN)
+    expect(existsSync(outDir), 'nothing written, not even the directory').toBe(false)
   })
 })

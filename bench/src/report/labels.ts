@@ -169,6 +169,48 @@ export function latencyLabel(target: BenchRun['target'], latencyMs: number): str
 }
 
 /**
+ * Where a figure was measured, as a phrase for a sentence: `at 5 ms added latency` on the
+ * stand-in, `over the real network` against a cluster.
+ *
+ * @example
+ * ```ts
+ * `${capitalize(latencyPhrase(run.target, 5))} the pg template takes ...` // 'At 5 ms added latency ...'
+ * ```
+ */
+export function latencyPhrase(target: BenchRun['target'], latencyMs: number): string {
+  const label = latencyLabel(target, latencyMs)
+  return label === 'real network' ? 'over the real network' : `at ${label}`
+}
+
+/**
+ * Where the pooled queries and the contention workload ran, as a phrase for a sentence: on the
+ * stand-in with no emulated latency (`at 0 ms added latency`: their figures are of the stand-in's
+ * own speed, not of a network delay), or over a cluster's real network.
+ *
+ * @example
+ * ```ts
+ * `Point selects through a warm pool, ${pooledLatencyPhrase('dsql-local')}` // '..., at 0 ms added latency'
+ * ```
+ */
+export function pooledLatencyPhrase(target: BenchRun['target']): string {
+  return latencyPhrase(target, 0)
+}
+
+/**
+ * The code that recorded a run: its commit, shortened to seven digits, and whether the work tree
+ * had changes that no commit holds.
+ *
+ * @example
+ * ```ts
+ * sourceLabel({ commit: '6559672e0d...', dirty: true }) // 'commit `6559672` with uncommitted changes'
+ * ```
+ */
+export function sourceLabel(source: BenchRun['source']): string {
+  const commit = /^[0-9a-f]{8,40}$/i.test(source.commit) ? source.commit.slice(0, 7) : source.commit
+  return `commit \`${commit}\`${source.dirty ? ' with uncommitted changes' : ''}`
+}
+
+/**
  * Compares two values by their place in `order` (unknown values last), for `Array.prototype.sort`.
  *
  * @example

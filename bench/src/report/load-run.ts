@@ -1,20 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import type { BenchRun } from '../bench-results.ts'
+import { finiteNumberProblems, RUN_SECTIONS, rowProblems } from './figure-problems.ts'
 import { ReportError } from './report-error.ts'
 
 /** The `schema` this renderer reads: `BenchRun['schema']`. */
 export const RUN_SCHEMA: BenchRun['schema'] = 1
-
-const SECTIONS = [
-  'connect',
-  'connectBreakdown',
-  'token',
-  'queries',
-  'contention',
-  'footprint',
-  'features',
-  'checks',
-] as const
 
 const SETTINGS = [
   'repetitions',
@@ -27,6 +17,9 @@ const SETTINGS = [
   'footprintProcesses',
   'footprintQueries',
 ] as const
+
+/** Problems listed in one error at most; the rest are counted. */
+const MAX_PROBLEMS = 12
 
 /**
  * Reads a recorded run (`results.json`) and checks its shape, so that a missing file, a file of
@@ -57,7 +50,9 @@ export async function readRun(path: string): Promise<BenchRun> {
 
 /**
  * Parses the text of a recorded run and checks its shape: the schema version first, then every
- * field the report reads. `source` names the text in errors.
+ * field the report reads, down to each figure of each row, which must be a finite number (a NaN
+ * or Infinity of the recorder arrives as `null`: such a run is refused with the field's path).
+ * The errors list at most a dozen problems. `source` names the text in errors.
  *
  * @example
  * ```ts
@@ -91,6 +86,12 @@ export function parseRun(text: string, source: string): BenchRun {
   }
   const problems = [
     ...expect(value, 'date', 'a string', (field) => typeof field === 'string'),
+    ...expect(
+      value,
+      'source',
+      'an object { commit, dirty }: the git commit that recorded the run and whether its work tree had uncommitted changes (a run recorded before they were kept lacks it)',
+      isObject,
+    ),
     ...expect(value, 'quick', 'true or false', (field) => typeof field === 'boolean'),
     ...expect(
       value,
@@ -101,28 +102,51 @@ export function parseRun(text: string, source: string): BenchRun {
     ...expect(value, 'machine', 'an object', isObject),
     ...expect(value, 'node', 'a string', (field) => typeof field === 'string'),
     ...expect(value, 'versions', 'an object', isObject),
-    ...expect(value, 'durationSeconds', 'a number', (field) => typeof field === 'number'),
+    ...finiteNumberProblems(value, ['durationSeconds'], ''),
     ...expect(value, 'settings', 'an object', isObject),
-    ...SECTIONS.flatMap((section) => expect(value, section, 'an array', Array.isArray)),
+    ...RUN_SECTIONS.flatMap((section) => expect(value, section, 'an array', Array.isArray)),
   ]
-  const settings = value.settings
+  const { source: recordedFrom, settings } = value
+  if (isObject(recordedFrom)) {
+    problems.push(
+      ...expect(
+        recordedFrom,
+        'commit',
+        'a string',
+        (field) => typeof field === 'string',
+        'source.',
+      ),
+      ...expect(
+        recordedFrom,
+        'dirty',
+        'true or false',
+        (field) => typeof field === 'boolean',
+        'source.',
+      ),
+    )
+  }
   if (isObject(settings)) {
     problems.push(
-      ...SETTINGS.flatMap((name) =>
-        expect(settings, name, 'a number', (field) => typeof field === 'number', 'settings.'),
-      ),
+      ...finiteNumberProblems(settings, SETTINGS, 'settings.'),
       ...expect(settings, 'latenciesMs', 'an array', Array.isArray, 'settings.'),
       ...expect(settings, 'concurrencies', 'an array', Array.isArray, 'settings.'),
       ...expect(settings, 'contention', 'an object', isObject, 'settings.'),
     )
   }
+  for (const section of RUN_SECTIONS) {
+    const rows = value[section]
+    if (Array.isArray(rows)) problems.push(...rowProblems(section, rows))
+  }
   if (problems.length > 0) {
+    const shown = problems.slice(0, MAX_PROBLEMS)
+    const more =
+      problems.length > shown.length ? `\n  - and ${problems.length - shown.length} more` : ''
     throw new ReportError(
       'RUN_INVALID',
-      `${source} is not a complete run of schema ${RUN_SCHEMA}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\nRecord the run again with \`pnpm bench\`.`,
+      `${source} is not a complete run of schema ${RUN_SCHEMA}:\n${shown.map((problem) => `  - ${problem}`).join('\n')}${more}\nRecord the run again with \`pnpm bench\`.`,
     )
   }
-  // Checked above field by field; the rows themselves are the recorder's, of the same schema.
+  // Checked above field by field, figure by figure; the rest of each row is the recorder's.
   return value as unknown as BenchRun
 }
 

@@ -10,16 +10,19 @@ const MISSING = '—'
 
 /**
  * A time or share with two decimals below 10 and one from 10 on, thousands separated: `5.71`,
- * `25.8`, `2,410.0`.
+ * `25.8`, `2,410.0`. A positive value too small for two decimals keeps one significant digit
+ * (`0.003`), so that it does not read as nothing.
  *
  * @example
  * ```ts
  * formatDecimal(5.714) // '5.71'
  * formatDecimal(25.84) // '25.8'
+ * formatDecimal(0.0031) // '0.003'
  * ```
  */
 export function formatDecimal(value: number): string {
   if (!Number.isFinite(value)) return MISSING
+  if (value > 0 && value < 0.005) return value.toPrecision(1)
   const text = value.toFixed(Math.abs(value) < 10 ? 2 : 1)
   // `-0.00` reads as a sign where there is none.
   if (/^-0\.0+$/.test(text)) return text.slice(1)

@@ -23,8 +23,10 @@ export interface WriteReportOptions {
 /**
  * Writes everything a run's report consists of: `results.json` (the run itself, written first so
  * that it survives any later failure and can be re-rendered with `pnpm render`), `results.md`, one
- * SVG per chart, and with `docs` the generated blocks of the docs, all checked before any is
- * written. Returns the files written, relative to `repoRoot` when inside it.
+ * SVG per chart, and with `docs` the generated blocks of the docs, all rendered before any of them
+ * is written. The options are checked before anything at all is written: `docs` with an `outDir`
+ * other than `<repoRoot>/docs/bench` is a `BAD_OPTIONS` error that leaves the disk untouched.
+ * Returns the files written, relative to `repoRoot` when inside it.
  *
  * @example
  * ```ts
@@ -39,6 +41,13 @@ export interface WriteReportOptions {
 export async function writeReport(run: BenchRun, options: WriteReportOptions): Promise<string[]> {
   const repoRoot = resolve(options.repoRoot)
   const outDir = resolve(options.outDir)
+  const docsBench = join(repoRoot, 'docs', 'bench')
+  if (options.docs && outDir !== docsBench) {
+    throw new ReportError(
+      'BAD_OPTIONS',
+      `the docs link to the charts in ${docsBench}, but this report would go to ${outDir}: write it to ${docsBench}, or without docs (and render the docs from it later with \`pnpm render ${join(outDir, 'results.json')} --out ${docsBench}\`)`,
+    )
+  }
   const written: string[] = []
   const write = async (path: string, text: string) => {
     await writeFile(path, text)
@@ -49,13 +58,6 @@ export async function writeReport(run: BenchRun, options: WriteReportOptions): P
   await write(join(outDir, 'results.md'), renderResultsMarkdown(run))
   for (const chart of await renderCharts(run)) await write(join(outDir, chart.file), chart.svg)
   if (!options.docs) return written
-  const docsBench = join(repoRoot, 'docs', 'bench')
-  if (outDir !== docsBench) {
-    throw new ReportError(
-      'BAD_OPTIONS',
-      `the docs link to the charts in ${docsBench}, but this run was written to ${outDir}; render the docs from it with \`pnpm render ${join(outDir, 'results.json')} --out ${docsBench}\`, or write it without docs`,
-    )
-  }
   const docs = renderDocs(run, await readDocs(repoRoot))
   for (const [path, text] of docs) await write(join(repoRoot, path), text)
   return written

@@ -11,8 +11,9 @@ export interface FootprintTask {
 
 /**
  * What a footprint process sends its parent over the IPC channel: `first-result` as soon as the
- * first `select 1` has returned (the parent reads its clock then), and `done` with
- * `process.resourceUsage().maxRSS` (KiB) after the point queries.
+ * first `select 1` has returned (the parent reads its clock then), and `done` with its peak
+ * resident set in KiB after the point queries: `VmHWM` of its `/proc/self/status` on Linux
+ * (`getrusage`'s `maxRSS` would carry the parent's peak across `exec`), `maxRSS` elsewhere.
  */
 export type FootprintMessage =
   | { readonly kind: 'first-result' }

@@ -9,7 +9,10 @@ import { type FootprintTask, isFootprintMessage } from './footprint-messages.ts'
 export interface FootprintFigures {
   /** From just before `spawn()` to the parent receiving the child's `first-result` message. */
   readonly coldStartMs: number
-  /** `process.resourceUsage().maxRSS` of the child after its point queries, in KiB. */
+  /**
+   * The child's peak resident set after its point queries, in KiB, as it reported it: `VmHWM` of
+   * its `/proc/self/status` on Linux, `process.resourceUsage().maxRSS` elsewhere.
+   */
   readonly maxRssKiB: number
 }
 

@@ -2,6 +2,7 @@ import type { TopLevelSpec } from 'vega-lite'
 import type { BenchRun, ConnectResult } from '../../bench-results.ts'
 import { CLIENTS, clientLabel, DRIVERS, driverLabel, latencyLabel } from '../labels.ts'
 import { connectLatencies, preferredConnectRow } from '../run-lookup.ts'
+import { capitalize } from '../text-format.ts'
 import { CHART_CONFIG, clientColors, WHISKER_COLOR } from './chart-style.ts'
 
 /**
@@ -40,6 +41,7 @@ export function connectHeadlineChart(run: BenchRun): TopLevelSpec | undefined {
       subtitle: [
         `Median of ${run.settings.repetitions} repetitions of ${run.settings.connectSamples} connections; whiskers: lowest to highest repetition.`,
         `${tlsNote(rows)} Lower is better.`,
+        ...baselineNote(rows),
       ],
     },
     data: {
@@ -98,4 +100,17 @@ function tlsNote(rows: readonly ConnectResult[]): string {
   ).map(clientLabel)
   if (sslRequest.length === 0) return 'All with direct TLS.'
   return `Direct TLS where measured; SSLRequest: ${sslRequest.join(', ')}.`
+}
+
+/** What the baselines the chart shows stand for: a floor, and a reference that is no ceiling. */
+function baselineNote(rows: readonly ConnectResult[]): string[] {
+  const notes = [
+    rows.some((row) => row.client === 'bare')
+      ? 'bare driver: token signed beforehand, the floor of the auth layer'
+      : undefined,
+    rows.some((row) => row.client === 'postgres')
+      ? 'plain PostgreSQL: a reference, not a ceiling (a process and its own TLS per connection)'
+      : undefined,
+  ].filter((note) => note !== undefined)
+  return notes.length === 0 ? [] : [`${capitalize(notes.join('; '))}.`]
 }

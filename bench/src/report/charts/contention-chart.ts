@@ -1,12 +1,22 @@
 import type { TopLevelSpec } from 'vega-lite'
 import type { BenchRun } from '../../bench-results.ts'
-import { byOrder, CLIENTS, clientLabel, DRIVERS, driverLabel } from '../labels.ts'
+import {
+  byOrder,
+  CLIENTS,
+  clientLabel,
+  DRIVERS,
+  driverLabel,
+  pooledLatencyPhrase,
+} from '../labels.ts'
+import { OFFICIAL_CONNECTOR_RETRY, retryPolicyBrief, TEMPLATE_RETRY } from '../retry-policies.ts'
+import { capitalize } from '../text-format.ts'
 import { CHART_CONFIG, clientColors, WHISKER_COLOR } from './chart-style.ts'
 
 /**
- * Read-modify-write under contention, per driver and client: attempts per commit (1 is no retry)
- * beside commits per second with whiskers from the lowest to the highest repetition. `undefined`
- * without contention rows.
+ * Read-modify-write under contention, per driver and client, each client's conflicts retried by
+ * its own retry policy (see `retry-policies.ts`): attempts per commit (1 is no retry) beside
+ * commits per second with whiskers from the lowest to the highest repetition. `undefined` without
+ * contention rows.
  *
  * @example
  * ```ts
@@ -43,8 +53,9 @@ export function contentionChart(run: BenchRun): TopLevelSpec | undefined {
     title: {
       text: `Read-modify-write under contention: ${workers} workers on ${sharedRows} rows`,
       subtitle: [
-        "Conflicts (SQLSTATE 40001) are retried: by dsql-auth's withRetry in the templates, by the official connector's own helper.",
-        `Median of ${run.settings.repetitions} repetitions; whiskers: lowest to highest repetition.`,
+        'Conflicts (SQLSTATE 40001) are retried by two retry policies: the templates by withRetry of dsql-auth',
+        `(${retryPolicyBrief(TEMPLATE_RETRY)}), the official connector by its pool.transaction() (${retryPolicyBrief(OFFICIAL_CONNECTOR_RETRY)}).`,
+        `${capitalize(pooledLatencyPhrase(run.target))}; median of ${run.settings.repetitions} repetitions; whiskers: lowest to highest repetition.`,
       ],
     },
     data: {

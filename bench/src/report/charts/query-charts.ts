@@ -6,6 +6,7 @@ import {
   clientLabel,
   DRIVERS,
   driverLabel,
+  pooledLatencyPhrase,
   WORKLOADS,
   workloadLabel,
 } from '../labels.ts'
@@ -15,21 +16,26 @@ import { CHART_CONFIG, clientColors, WHISKER_COLOR } from './chart-style.ts'
 /** What a query chart plots of each row, and how it is described. */
 interface QueryFigure {
   readonly title: string
-  readonly subtitle: string
+  /** What is plotted; the first line of the subtitle, with where it ran and `better`. */
+  readonly what: string
+  /** Which way is better. */
+  readonly better: string
   readonly axisTitle: string
   readonly value: (row: QueryResult) => Spread
 }
 
 const THROUGHPUT: QueryFigure = {
   title: 'Pooled throughput by callers in flight',
-  subtitle: 'Operations per second through one warm pool; higher is better.',
+  what: 'Operations per second through one warm pool',
+  better: 'higher is better',
   axisTitle: 'operations per second',
   value: (row) => row.opsPerSecond,
 }
 
 const P99: QueryFigure = {
   title: 'Pooled query latency, p99, by callers in flight',
-  subtitle: 'The slowest 1% of operations through one warm pool; lower is better.',
+  what: 'The slowest 1% of operations through one warm pool',
+  better: 'lower is better',
   axisTitle: 'p99 (ms)',
   value: (row) => row.p99Ms,
 }
@@ -78,7 +84,12 @@ function queryChart(run: BenchRun, figure: QueryFigure): TopLevelSpec | undefine
     title: {
       text: figure.title,
       subtitle: [
-        figure.subtitle,
+        `${figure.what}, ${pooledLatencyPhrase(run.target)}; ${figure.better}.`,
+        ...(run.queries.some((row) => row.client === 'postgres')
+          ? [
+              'Plain PostgreSQL: the ceiling, with neither IAM authentication nor the stand-in in the way.',
+            ]
+          : []),
         `Median of ${run.settings.repetitions} repetitions; whiskers: lowest to highest repetition.`,
       ],
     },

@@ -1,6 +1,16 @@
 import type { BenchRun, Driver } from '../../bench-results.ts'
-import { checkLabel, clientLabel, DRIVERS, driverLabel, latencyLabel } from '../labels.ts'
+import { gaveUpShare } from '../gave-up-share.ts'
+import {
+  checkLabel,
+  clientLabel,
+  DRIVERS,
+  driverLabel,
+  latencyLabel,
+  latencyPhrase,
+  pooledLatencyPhrase,
+} from '../labels.ts'
 import { formatDecimal, formatInteger, formatMs, formatOps } from '../number-format.ts'
+import { OFFICIAL_CONNECTOR_RETRY, retryPolicyBrief, TEMPLATE_RETRY } from '../retry-policies.ts'
 import {
   baselineConnectRow,
   connectLatencies,
@@ -57,7 +67,8 @@ export function fasterOrSlower(valueMs: number, baseMs: number): string {
 }
 
 function connectFinding(run: BenchRun): string | undefined {
-  const latencyMs = connectLatencies(run)[0]
+  const latencies = connectLatencies(run)
+  const latencyMs = latencies[0]
   if (latencyMs === undefined) return undefined
   const template = preferredConnectRow(run, 'pg', 'template', latencyMs)
   if (template === undefined) return undefined
@@ -65,8 +76,8 @@ function connectFinding(run: BenchRun): string | undefined {
   const official = preferredConnectRow(run, 'pg', 'official', latencyMs)
   const bare = baselineConnectRow(run, template, 'bare')
   const postgres = baselineConnectRow(run, template, 'postgres')
-  const where = latencyLabel(run.target, latencyMs)
-  let sentence = `At ${where} the pg template opens a new connection and runs its first query in ${formatMs(p50)} (p50)`
+  const where = latencyPhrase(run.target, latencyMs)
+  let sentence = `${capitalize(where)} the pg template opens a new connection and runs its first query in ${formatMs(p50)} (p50)`
   if (official !== undefined) {
     const versus = fasterOrSlower(p50, official.p50Ms.median)
     sentence +=
@@ -75,11 +86,20 @@ function connectFinding(run: BenchRun): string | undefined {
         : `, ${versus} than the official connector (${formatMs(official.p50Ms.median)})`
   }
   const baselines = [
-    { who: 'the bare driver with a token signed beforehand', row: bare },
-    { who: 'plain PostgreSQL', row: postgres },
-  ].flatMap(({ who, row }) => (row === undefined ? [] : [{ who, p50: row.p50Ms.median }]))
+    {
+      who: 'the bare driver with a token signed beforehand (the floor of the auth layer)',
+      row: bare,
+    },
+    {
+      who: 'plain PostgreSQL',
+      row: postgres,
+      note: ' (a reference, not a ceiling: it forks a process and runs its own TLS for each connection)',
+    },
+  ].flatMap(({ who, row, note }) =>
+    row === undefined ? [] : [{ who, p50: row.p50Ms.median, note: note ?? '' }],
+  )
   const baselineWords = baselines.map(
-    ({ who, p50 }, index) => `${who} ${index === 0 ? 'takes ' : ''}${formatMs(p50)}`,
+    ({ who, p50, note }, index) => `${who} ${index === 0 ? 'takes ' : ''}${formatMs(p50)}${note}`,
   )
   sentence += baselines.length === 0 ? '.' : `; ${joinWords(baselineWords)}.`
   const others = DRIVERS.filter((driver) => driver !== 'pg').flatMap((driver) => {
@@ -90,7 +110,35 @@ function connectFinding(run: BenchRun): string | undefined {
     ({ driver, p50 }, index) =>
       `with ${driverLabel(driver)} ${index === 0 ? 'the template takes ' : ''}${formatMs(p50)}`,
   )
-  return others.length === 0 ? sentence : `${sentence} ${capitalize(joinWords(otherWords))}.`
+  if (others.length > 0) sentence += ` ${capitalize(joinWords(otherWords))}.`
+  const highest = latencies.at(-1)
+  const far = highest === undefined || highest === latencyMs ? undefined : farFinding(run, highest)
+  return far === undefined ? sentence : `${sentence} ${far}`
+}
+
+/**
+ * The pg template against the official connector at the highest emulated latency, where each
+ * round trip the connector spends more shows.
+ */
+function farFinding(run: BenchRun, latencyMs: number): string | undefined {
+  const template = preferredConnectRow(run, 'pg', 'template', latencyMs)
+  const official = preferredConnectRow(run, 'pg', 'official', latencyMs)
+  if (template === undefined || official === undefined) return undefined
+  const savedMs = official.p50Ms.median - template.p50Ms.median
+  const roundTrip = savedMs >= latencyMs * 0.5 && savedMs <= latencyMs * 1.5
+  const difference =
+    savedMs >= 0
+      ? `${formatMs(savedMs)}${roundTrip ? ' (about one round trip)' : ''} less`
+      : `${formatMs(-savedMs)} more`
+  const why =
+    savedMs > 0 && template.tls === 'direct' && official.tls === 'sslrequest'
+      ? ', as the template starts TLS directly where the connector sends an SSLRequest first'
+      : ''
+  return (
+    `${capitalize(latencyPhrase(run.target, latencyMs))} the pg template takes ` +
+    `${formatMs(template.p50Ms.median)} against the official connector's ` +
+    `${formatMs(official.p50Ms.median)}, ${difference}${why}.`
+  )
 }
 
 function directTlsFinding(run: BenchRun): string | undefined {
@@ -148,8 +196,9 @@ function pooledFinding(run: BenchRun): string | undefined {
     const ops = at(driver, 'postgres')
     return ops === undefined ? [] : [`${formatOps(ops)}/s with ${driverLabel(driver)}`]
   })
-  const ceiling = ceilings.length === 0 ? '' : `; against plain PostgreSQL, ${joinWords(ceilings)}`
-  return `Through a warm pool with ${concurrency} callers in flight, point selects run at ${joinWords(parts)}${ceiling}.`
+  const ceiling =
+    ceilings.length === 0 ? '' : `; against plain PostgreSQL, the ceiling, ${joinWords(ceilings)}`
+  return `Through a warm pool with ${concurrency} callers in flight, ${pooledLatencyPhrase(run.target)}, point selects run at ${joinWords(parts)}${ceiling}.`
 }
 
 function contentionFinding(run: BenchRun): string | undefined {
@@ -165,23 +214,25 @@ function contentionFinding(run: BenchRun): string | undefined {
   const versus =
     official === undefined
       ? ''
-      : ` (the official connector ${formatDecimal(official.attemptsPerCommit)})`
-  const lost = run.contention.filter((row) => row.lostUpdates > 0)
+      : `, the official connector ${formatDecimal(official.attemptsPerCommit)} with its ` +
+        `\`pool.transaction()\` defaults (${retryPolicyBrief(OFFICIAL_CONNECTOR_RETRY)})`
+  const lost = run.contention.filter((row) => row.lostUpdates !== 0)
   const integrity =
     lost.length === 0
       ? 'no committed update was lost'
-      : `LOST UPDATES: ${joinWords(lost.map((row) => `${driverLabel(row.driver)} ${clientLabel(row.client)} lost ${formatInteger(row.lostUpdates)}`))}`
-  const share = (rows: readonly { commits: number; gaveUp: number }[]) => {
-    const gaveUp = rows.reduce((sum, row) => sum + row.gaveUp, 0)
-    const total = rows.reduce((sum, row) => sum + row.commits + row.gaveUp, 0)
-    return `${formatInteger(gaveUp)} of ${formatInteger(total)} (${((gaveUp / Math.max(1, total)) * 100).toFixed(1)}%)`
-  }
+      : `**LOST UPDATES**: ${joinWords(lost.map((row) => `the ${driverLabel(row.driver)} ${clientLabel(row.client)} lost ${formatInteger(row.lostUpdates)}`))}, where there must be none`
   const gaveUp =
-    `transactions still in conflict at their last attempt: ${share(templates)} with the templates' \`withRetry\` (5 attempts)` +
-    (official === undefined
+    `transactions that gave up at their helper's last attempt: ${gaveUpShare(templates)} with ` +
+    `the templates${official === undefined ? '' : `, ${gaveUpShare([official])} with the official connector`}`
+  const policies =
+    official === undefined
       ? ''
-      : `, ${share([official])} with the official connector's helper (4 attempts)`)
-  return `Under contention (${workers} workers on ${rows} rows), the templates need ${range} attempts per commit${versus}; ${integrity}; ${gaveUp}.`
+      : ' The differences in attempts per commit and in give-ups come from the two retry policies, not only from the pools.'
+  return (
+    `Under contention (${workers} workers on ${rows} rows, ${pooledLatencyPhrase(run.target)}), ` +
+    `the templates need ${range} attempts per commit with \`withRetry\`'s defaults ` +
+    `(${retryPolicyBrief(TEMPLATE_RETRY)})${versus}; ${integrity}; ${gaveUp}.${policies}`
+  )
 }
 
 function checksFinding(run: BenchRun): string | undefined {

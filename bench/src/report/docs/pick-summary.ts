@@ -1,5 +1,5 @@
 import type { BenchRun, Driver } from '../../bench-results.ts'
-import { latencyLabel } from '../labels.ts'
+import { latencyPhrase, pooledLatencyPhrase } from '../labels.ts'
 import { formatKiB, formatMs, formatOps } from '../number-format.ts'
 import {
   baselineConnectRow,
@@ -28,7 +28,7 @@ export function pickSummary(run: BenchRun, driver: Driver): string {
   if (connect !== undefined) {
     const bare = baselineConnectRow(run, connect, 'bare')
     facts.push(
-      `a new connection in ${formatMs(connect.p50Ms.median)} p50 at ${latencyLabel(run.target, connect.latencyMs)}` +
+      `a new connection in ${formatMs(connect.p50Ms.median)} p50 ${latencyPhrase(run.target, connect.latencyMs)}` +
         (bare === undefined ? '' : ` (bare driver: ${formatMs(bare.p50Ms.median)})`),
     )
   }
@@ -40,7 +40,7 @@ export function pickSummary(run: BenchRun, driver: Driver): string {
   if (pooled !== undefined) {
     const official = driver === 'pg' ? queryRow(run, { ...pooled, client: 'official' }) : undefined
     facts.push(
-      `${formatOps(pooled.opsPerSecond.median)} point selects/s with ${pooled.concurrency} in flight` +
+      `${formatOps(pooled.opsPerSecond.median)} point selects/s with ${pooled.concurrency} in flight ${pooledLatencyPhrase(run.target)}` +
         (official === undefined
           ? ''
           : ` (official connector: ${formatOps(official.opsPerSecond.median)}/s)`),

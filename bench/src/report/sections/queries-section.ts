@@ -6,6 +6,7 @@ import {
   clientLabel,
   DRIVERS,
   driverLabel,
+  pooledLatencyPhrase,
   WORKLOADS,
   workloadLabel,
 } from '../labels.ts'
@@ -17,8 +18,9 @@ import { reportSection } from './report-section.ts'
 
 /**
  * The queries section of `results.md`: for each workload, operations per second, p50 and p99 at
- * each number of callers in flight, with each `pg` row's ratio to the official connector and each
- * row's ratio to the same driver against plain PostgreSQL.
+ * each number of callers in flight (without emulated latency), with each `pg` row's ratio to the
+ * official connector and each row's ratio to the same driver against plain PostgreSQL (the
+ * ceiling).
  *
  * @example
  * ```ts
@@ -29,12 +31,14 @@ export function queriesSection(run: BenchRun): string {
   const { settings } = run
   const intro =
     'Callers in a closed loop through one warm pool with as many connections as callers, ' +
-    `${formatInteger(settings.queryRunMs)} ms per repetition after a warm-up. *Point select*: one ` +
+    `${formatInteger(settings.queryRunMs)} ms per repetition after a warm-up, ` +
+    `${pooledLatencyPhrase(run.target)}. *Point select*: one ` +
     'row by primary key; *insert transaction*: one INSERT in a transaction retried on conflicts ' +
     "(the template's `transaction()`, the official connector's `pool.transaction()`). Ratios are " +
     'of operations per second, so above 1.00× is faster: *vs official* against the official ' +
     "connector (a `pg` pool, so `pg` rows only), *vs PostgreSQL* against the same driver's pool " +
-    'on plain PostgreSQL. *errors*: operations that failed after retries, over all repetitions.'
+    'on plain PostgreSQL: the ceiling, with neither IAM authentication nor the stand-in in the ' +
+    'way. *errors*: operations that failed after retries, over all repetitions.'
   if (run.queries.length === 0)
     return reportSection('Queries through a warm pool', intro, undefined)
   const workloads = WORKLOADS.filter((workload) =>
