@@ -15,7 +15,8 @@ export type Driver = 'pg' | 'postgres.js' | 'kysely'
  * - `official`: `@aws/aurora-dsql-node-postgres-connector`'s `AuroraDSQLPool` (a `pg` pool);
  * - `bare`: the driver alone with a token signed beforehand (the floor of the auth layer);
  * - `postgres`: the driver straight to a plain PostgreSQL with its own TLS and a static password
- *   (the ceiling: what is left when neither IAM auth nor the stand-in's relay is in the way).
+ *   (for pooled queries the ceiling: what is left when neither IAM auth nor the stand-in's relay is
+ *   in the way; for a new connection a reference, as PostgreSQL forks a process per connection).
  */
 export type ClientKind = 'template' | 'official' | 'bare' | 'postgres'
 

@@ -24,7 +24,7 @@ export interface DsqlTarget {
   readonly caPem: string | undefined
 }
 
-/** A plain PostgreSQL with its own TLS and a static password: the benchmark's ceiling. */
+/** A plain PostgreSQL with its own TLS and a static password: the baseline of the benchmark. */
 export interface PostgresTarget {
   readonly host: string
   readonly port: number
