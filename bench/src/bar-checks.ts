@@ -28,7 +28,7 @@ const notSlower = (a: Spread, b: Spread) => a.median <= b.max
  *   connector's at every latency (its median within the connector's range counts as a tie);
  * - `pg-vs-official-pooled`: the pg template's pooled throughput is no lower than the connector's,
  *   for every workload and concurrency;
- * - `direct-tls`: at the highest emulated latency, direct TLS saves at least 80% of one round trip
+ * - `direct-tls`: at the highest emulated latency, direct TLS saves one round trip (80% to 150% of it)
  *   against `SSLRequest`, for pg and for postgres.js (bare drivers, same token).
  * A bar whose rows were not measured (e.g. a real-cluster run has no emulated latency) is left out.
  *
@@ -109,7 +109,8 @@ export function barChecks(inputs: BarInputs): BarCheck[] {
       const request = connect(driver, 'bare', 'sslrequest', highest)
       if (!direct || !request) continue
       const saved = request.p50Ms.median - direct.p50Ms.median
-      passed &&= saved >= 0.8 * highest
+      // One round trip, give or take the timer's jitter: much more would mean another difference.
+      passed &&= saved >= 0.8 * highest && saved <= 1.5 * highest
       parts.push(
         `${driver} saves ${ms(saved)} (${ms(request.p50Ms.median)} → ${ms(direct.p50Ms.median)})`,
       )
@@ -118,7 +119,7 @@ export function barChecks(inputs: BarInputs): BarCheck[] {
       checks.push({
         id: 'direct-tls',
         passed,
-        detail: `at a ${highest} ms round trip, direct TLS against SSLRequest: ${parts.join('; ')} (bar: at least 80% of one round trip)`,
+        detail: `at a ${highest} ms round trip, direct TLS against SSLRequest: ${parts.join('; ')} (bar: one round trip, 80% to 150% of it)`,
       })
     }
   }

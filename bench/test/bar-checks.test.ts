@@ -116,6 +116,21 @@ describe('barChecks', () => {
     expect(checks['pg-vs-official-pooled']?.passed).toBe(false)
   })
 
+  it('misses the direct TLS bar when the saving is far more than one round trip', () => {
+    const checks = byId(
+      barChecks({
+        connect: [
+          connectRow('pg', 'bare', 'direct', 5, [20]),
+          connectRow('pg', 'bare', 'sslrequest', 5, [28]),
+        ],
+        connectBreakdown: [],
+        queries: [],
+      }),
+    )
+    expect(checks['direct-tls']?.passed).toBe(false)
+    expect(checks['direct-tls']?.detail).toContain('pg saves 8.00 ms')
+  })
+
   it('leaves out the bars whose rows were not measured', () => {
     expect(barChecks({ connect: [], connectBreakdown: [], queries: [] })).toEqual([])
     const atZeroOnly = barChecks({
