@@ -30,5 +30,12 @@ export function createProgress(
   }
 }
 
-/** Progress that prints nothing (tests). */
+/**
+ * Progress that prints nothing (tests).
+ *
+ * @example
+ * ```ts
+ * await measureConnect(samplers, 0, settings, silentProgress)
+ * ```
+ */
 export const silentProgress: Progress = Object.freeze({ step: () => {}, note: () => {} })

@@ -15,7 +15,14 @@ export function percentile(sorted: readonly number[], p: number): number {
   ] as number
 }
 
-/** Values sorted ascending, as a new array. */
+/**
+ * Values sorted ascending, as a new array (the input is left as it is).
+ *
+ * @example
+ * ```ts
+ * percentile(sorted(latencies), 99)
+ * ```
+ */
 export function sorted(values: readonly number[]): number[] {
   return [...values].sort((a, b) => a - b)
 }
