@@ -1,9 +1,9 @@
 import { DsqlSigner } from '@aws-sdk/dsql-signer'
-import { type DsqlLocalCluster, startDsqlLocal } from 'dsql-local'
+import type { DsqlLocalCluster } from 'dsql-local'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DsqlTarget } from '../src/bench-target.ts'
 import { dsqlConnectSamplers } from '../src/clients/connect-samplers.ts'
-import { clusterTarget } from '../src/targets/cluster-target.ts'
+import { startInProcessTarget } from './in-process-target.ts'
 
 const sessions: string[] = []
 let cluster: DsqlLocalCluster
@@ -13,17 +13,14 @@ const saved = { ...process.env }
 
 // In-process stand-in, so that its log (one line per session, naming how TLS started) is ours.
 beforeAll(async () => {
-  cluster = await startDsqlLocal({
-    logger: {
-      info: (line) => {
-        if (line.startsWith('session of')) sessions.push(line)
-      },
-      warn: () => {},
-      error: () => {},
+  ;({ cluster, target } = await startInProcessTarget({
+    info: (line) => {
+      if (line.startsWith('session of')) sessions.push(line)
     },
-  })
+    warn: () => {},
+    error: () => {},
+  }))
   Object.assign(process.env, cluster.env)
-  target = clusterTarget({ ...process.env, ...cluster.env })
   token = await new DsqlSigner({
     hostname: cluster.endpoint,
     region: cluster.region,

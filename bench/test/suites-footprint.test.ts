@@ -1,6 +1,5 @@
 import net from 'node:net'
-import { loadConfig } from 'dsql-auth'
-import { type DsqlLocalCluster, startDsqlLocal } from 'dsql-local'
+import type { DsqlLocalCluster } from 'dsql-local'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { QUICK_SETTINGS } from '../src/bench-settings.ts'
 import type { DsqlTarget } from '../src/bench-target.ts'
@@ -8,27 +7,15 @@ import { silentProgress } from '../src/progress.ts'
 import { measureFootprint } from '../src/suites/footprint.ts'
 import { FootprintChildError } from '../src/suites/footprint-child-error.ts'
 import { runFootprintProcess } from '../src/suites/footprint-process.ts'
+import { startInProcessTarget } from './in-process-target.ts'
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} }
 const settings = { ...QUICK_SETTINGS, footprintProcesses: 1, footprintQueries: 200 }
 
 let cluster: DsqlLocalCluster
 let target: DsqlTarget
 
 beforeAll(async () => {
-  cluster = await startDsqlLocal({ logger: quiet })
-  const env = { ...cluster.env }
-  target = {
-    label: 'dsql-local',
-    latencyMs: 0,
-    env,
-    config: loadConfig(env),
-    endpoint: cluster.endpoint,
-    host: cluster.host,
-    port: cluster.port,
-    region: cluster.region,
-    caPem: cluster.caPem,
-  }
+  ;({ cluster, target } = await startInProcessTarget())
 })
 
 afterAll(async () => {

@@ -1,5 +1,4 @@
-import { loadConfig } from 'dsql-auth'
-import { type DsqlLocalCluster, startDsqlLocal } from 'dsql-local'
+import type { DsqlLocalCluster } from 'dsql-local'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { QUICK_SETTINGS } from '../src/bench-settings.ts'
@@ -8,27 +7,15 @@ import { silentProgress } from '../src/progress.ts'
 import { measureToken } from '../src/suites/token.ts'
 import { withEnv } from '../src/suites/token-env.ts'
 import { TOKEN_METHODS, tokenMethods } from '../src/suites/token-methods.ts'
+import { startInProcessTarget } from './in-process-target.ts'
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} }
 const settings = { ...QUICK_SETTINGS, repetitions: 2, tokenSamples: 100 }
 
 let cluster: DsqlLocalCluster
 let target: DsqlTarget
 
 beforeAll(async () => {
-  cluster = await startDsqlLocal({ logger: quiet })
-  const env = { ...cluster.env }
-  target = {
-    label: 'dsql-local',
-    latencyMs: 0,
-    env,
-    config: loadConfig(env),
-    endpoint: cluster.endpoint,
-    host: cluster.host,
-    port: cluster.port,
-    region: cluster.region,
-    caPem: cluster.caPem,
-  }
+  ;({ cluster, target } = await startInProcessTarget())
 })
 
 afterAll(async () => {
