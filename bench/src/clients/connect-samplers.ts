@@ -43,88 +43,45 @@ type PostgresOptions = postgres.Options<Record<string, never>> & {
   readonly sslnegotiation?: 'direct' | 'postgres'
 }
 
-/** Times `open` (up to its first result), then runs `close` outside the timed part. */
-async function timed(open: () => Promise<() => Promise<void>>): Promise<number> {
-  const start = performance.now()
-  let close: (() => Promise<void>) | undefined
-  try {
-    close = await open()
-    return performance.now() - start
-  } finally {
-    await close?.()
-  }
-}
-
 /** The three drivers alone, with the given TLS start. */
 function bareSamplers(endpoint: Endpoint, tls: TlsMode, client: ClientKind): ConnectSampler[] {
   const sslnegotiation = tls === 'direct' ? ('direct' as const) : ('postgres' as const)
   const pgConfig = { ...endpoint, sslnegotiation }
   return [
-    {
-      driver: 'pg',
-      client,
-      tls,
-      sample: () =>
-        timed(async () => {
-          const connection = new pg.Client(pgConfig)
-          const close = () => connection.end()
-          try {
-            await connection.connect()
-            await connection.query('select 1')
-          } catch (error) {
-            await close().catch(() => {})
-            throw error
-          }
-          return close
-        }),
-    },
-    {
-      driver: 'postgres.js',
-      client,
-      tls,
-      sample: () =>
-        timed(async () => {
-          const options: PostgresOptions = {
-            ...endpoint,
-            ssl: { ...endpoint.ssl },
-            sslnegotiation,
-            max: 1,
-          }
-          const sql = postgres(options)
-          const close = () => sql.end()
-          try {
-            await sql`select 1`
-          } catch (error) {
-            await close().catch(() => {})
-            throw error
-          }
-          return close
-        }),
-    },
-    {
-      driver: 'kysely',
-      client,
-      tls,
-      sample: () =>
-        timed(async () => {
-          const db = new Kysely<Record<string, never>>({
-            dialect: new PostgresDialect({ pool: new pg.Pool({ ...pgConfig, max: 1 }) }),
-          })
-          const close = () => db.destroy()
-          try {
-            await kyselySql`select 1`.execute(db)
-          } catch (error) {
-            await close().catch(() => {})
-            throw error
-          }
-          return close
-        }),
-    },
+    sampler('pg', client, tls, () => {
+      const connection = new pg.Client(pgConfig)
+      return {
+        first: async () => {
+          await connection.connect()
+          await connection.query('select 1')
+        },
+        end: () => connection.end(),
+      }
+    }),
+    sampler('postgres.js', client, tls, () => {
+      const options: PostgresOptions = {
+        ...endpoint,
+        ssl: { ...endpoint.ssl },
+        sslnegotiation,
+        max: 1,
+      }
+      const sql = postgres(options)
+      return { first: () => sql`select 1`, end: () => sql.end() }
+    }),
+    sampler('kysely', client, tls, () => {
+      const db = new Kysely<Record<string, never>>({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ ...pgConfig, max: 1 }) }),
+      })
+      return { first: () => kyselySql`select 1`.execute(db), end: () => db.destroy() }
+    }),
   ]
 }
 
-/** A sampler that builds a pool-like client, runs `select 1` through it, and ends it untimed. */
-function poolSampler(
+/**
+ * A sampler that builds a client (a pool, or one connection), runs `select 1` through it (the timed
+ * part), and ends it untimed, also when the query failed.
+ */
+function sampler(
   driver: Driver,
   client: ClientKind,
   tls: TlsMode,
@@ -134,18 +91,19 @@ function poolSampler(
     driver,
     client,
     tls,
-    sample: () =>
-      timed(async () => {
-        const pool = open()
-        const close = () => pool.end()
-        try {
-          await pool.first()
-        } catch (error) {
-          await close().catch(() => {})
-          throw error
-        }
-        return close
-      }),
+    sample: async () => {
+      const start = performance.now()
+      const opened = open()
+      try {
+        await opened.first()
+      } catch (error) {
+        await opened.end().catch(() => {}) // the query's error is the one to report
+        throw error
+      }
+      const elapsed = performance.now() - start
+      await opened.end()
+      return elapsed
+    },
   }
 }
 
@@ -171,19 +129,19 @@ export function dsqlConnectSamplers(target: DsqlTarget, token: string): ConnectS
     ssl: dsqlTls(config).ssl,
   }
   return [
-    poolSampler('pg', 'template', 'direct', () => {
+    sampler('pg', 'template', 'direct', () => {
       const pool = createPool(config, { max: 1 })
       return { first: () => pool.query('select 1'), end: () => pool.end() }
     }),
-    poolSampler('postgres.js', 'template', 'direct', () => {
+    sampler('postgres.js', 'template', 'direct', () => {
       const sql = createSql(config, { max: 1 })
       return { first: () => sql`select 1`, end: () => sql.end() }
     }),
-    poolSampler('kysely', 'template', 'direct', () => {
+    sampler('kysely', 'template', 'direct', () => {
       const db = createDb(config, { max: 1 })
       return { first: () => kyselySql`select 1`.execute(db), end: () => db.destroy() }
     }),
-    poolSampler('pg', 'official', 'sslrequest', () => {
+    sampler('pg', 'official', 'sslrequest', () => {
       const pool = officialPool(target, 1)
       return { first: () => pool.query('select 1'), end: () => pool.end() }
     }),
