@@ -30,6 +30,9 @@ const notSlower = (a: Spread, b: Spread) => a.median <= b.max
  *   for every workload and concurrency;
  * - `direct-tls`: at the highest emulated latency, direct TLS saves one round trip (80% to 150% of it)
  *   against `SSLRequest`, for pg and for postgres.js (bare drivers, same token).
+ * - `postgres-js-nodelay`: at the highest emulated latency, the postgres.js template (its socket with
+ *   `TCP_NODELAY`) is at least half a round trip faster than the bare driver (Nagle's algorithm
+ *   on), although each template sample also builds its pool (a token provider, its first token).
  * A bar whose rows were not measured (e.g. a real-cluster run has no emulated latency) is left out.
  *
  * @example
@@ -120,6 +123,18 @@ export function barChecks(inputs: BarInputs): BarCheck[] {
         id: 'direct-tls',
         passed,
         detail: `at a ${highest} ms round trip, direct TLS against SSLRequest: ${parts.join('; ')} (bar: one round trip, 80% to 150% of it)`,
+      })
+    }
+  }
+  if (highest !== undefined && highest > 0) {
+    const template = connect('postgres.js', 'template', 'direct', highest)
+    const bare = connect('postgres.js', 'bare', 'direct', highest)
+    if (template && bare) {
+      const saved = bare.p50Ms.median - template.p50Ms.median
+      checks.push({
+        id: 'postgres-js-nodelay',
+        passed: saved >= 0.5 * highest,
+        detail: `at a ${highest} ms round trip, the postgres.js template connects in ${ms(template.p50Ms.median)} against the bare driver's ${ms(bare.p50Ms.median)}: ${ms(saved)} less (bar: at least half a round trip)`,
       })
     }
   }

@@ -168,7 +168,12 @@ export interface FeatureFacts {
 
 /** One of the performance bars, as judged from this run. */
 export interface BarCheck {
-  readonly id: 'auth-share' | 'pg-vs-official-connect' | 'pg-vs-official-pooled' | 'direct-tls'
+  readonly id:
+    | 'auth-share'
+    | 'pg-vs-official-connect'
+    | 'pg-vs-official-pooled'
+    | 'direct-tls'
+    | 'postgres-js-nodelay'
   readonly passed: boolean
   /** One sentence with the figures it was judged on. */
   readonly detail: string

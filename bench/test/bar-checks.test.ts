@@ -131,6 +131,25 @@ describe('barChecks', () => {
     expect(checks['direct-tls']?.detail).toContain('pg saves 8.00 ms')
   })
 
+  it('judges the postgres.js template against the bare driver at the highest latency', () => {
+    const judged = (templateP50: number) =>
+      byId(
+        barChecks({
+          connect: [
+            connectRow('postgres.js', 'template', 'direct', 5, [templateP50]),
+            connectRow('postgres.js', 'bare', 'direct', 5, [44]),
+          ],
+          connectBreakdown: [],
+          queries: [],
+        }),
+      )['postgres-js-nodelay']
+    expect(judged(39)?.passed).toBe(true)
+    expect(judged(39)?.detail).toContain(
+      "39.00 ms against the bare driver's 44.00 ms: 5.00 ms less",
+    )
+    expect(judged(42)?.passed).toBe(false)
+  })
+
   it('leaves out the bars whose rows were not measured', () => {
     expect(barChecks({ connect: [], connectBreakdown: [], queries: [] })).toEqual([])
     const atZeroOnly = barChecks({

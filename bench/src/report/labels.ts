@@ -79,6 +79,7 @@ const CHECK_LABELS: Readonly<Record<BarCheck['id'], string>> = Object.freeze({
   'pg-vs-official-connect': 'pg template vs official connector: new connection',
   'pg-vs-official-pooled': 'pg template vs official connector: pooled queries',
   'direct-tls': 'Direct TLS saves the SSLRequest round trip',
+  'postgres-js-nodelay': "The postgres.js template's TCP_NODELAY saves the driver's Nagle wait",
 })
 
 /**

@@ -8,6 +8,7 @@ const CHECK_ORDER: readonly BarCheck['id'][] = [
   'pg-vs-official-connect',
   'pg-vs-official-pooled',
   'direct-tls',
+  'postgres-js-nodelay',
 ]
 
 /**
