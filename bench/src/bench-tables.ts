@@ -1,3 +1,4 @@
+import { dsqlTls } from 'dsql-auth'
 import pg from 'pg'
 import { BenchError } from './bench-error.ts'
 import type { DsqlTarget, PostgresTarget } from './bench-target.ts'
@@ -34,7 +35,7 @@ export function postgresSetupClient(target: PostgresTarget): SetupClientFactory 
   }
 }
 
-/** A setup client factory for a DSQL target, signing with the target's own config. */
+/** A setup client factory for a DSQL target: the target's config, TLS as the templates set it up. */
 export function dsqlSetupClient(
   target: DsqlTarget,
   password: () => Promise<string>,
@@ -46,11 +47,7 @@ export function dsqlSetupClient(
       user: target.config.user,
       password,
       database: target.config.database,
-      ssl: {
-        ...(target.caPem === undefined ? {} : { ca: [target.caPem] }),
-        servername: target.endpoint,
-        rejectUnauthorized: true,
-      },
+      ...dsqlTls(target.config),
     })
     await client.connect()
     return client
