@@ -1,8 +1,8 @@
 import { type Kysely, sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import type { Database } from '../src/database.ts'
 import { createMigrator, runMigrations } from '../src/migrator/dsql-migrator.ts'
-import { type CliRun, type OwnStandIn, startOwnStandIn } from './own-stand-in.ts'
+import { type CliRun, type OwnStandIn, useOwnStandIn } from './own-stand-in.ts'
 
 const OWNER = '0001-create-owner-table'
 const CITY_INDEX = '0002-create-owner-city-index'
@@ -32,13 +32,9 @@ const FREE = [{ is_locked: 0, locked_by: null, locked_until: null }]
 describe.skipIf(!inject('local'))('pnpm migrate, in separate processes', () => {
   let standIn: OwnStandIn
   let db: Kysely<Database>
-  beforeAll(async () => {
-    standIn = await startOwnStandIn()
-    db = standIn.db()
-  })
-  afterAll(async () => {
-    await db?.destroy()
-    await standIn?.stop()
+  useOwnStandIn((started, startedDb) => {
+    standIn = started
+    db = startedDb
   })
 
   it('two migrators started at once on an empty cluster: each migration is applied once, and the other migrator ends cleanly', async () => {

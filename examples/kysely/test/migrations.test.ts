@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { type Kysely, sql } from 'kysely'
 import type { MigrationProvider } from 'kysely/migration'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import type { Database } from '../src/database.ts'
 import { createDb } from '../src/db.ts'
 import { createIndexAsync } from '../src/migrator/create-index-async.ts'
@@ -9,7 +9,7 @@ import { createMigrator, runMigrations } from '../src/migrator/dsql-migrator.ts'
 import { MigrationError } from '../src/migrator/migration-error.ts'
 import type { LockWaitEvent } from '../src/migrator/migration-lease.ts'
 import { clusterConfig, sleep, waitFor } from './cluster-config.ts'
-import { type OwnStandIn, startOwnStandIn } from './own-stand-in.ts'
+import { type OwnStandIn, useOwnStandIn } from './own-stand-in.ts'
 
 const SCHEMA = 'public'
 const OWNER = '0001-create-owner-table'
@@ -52,13 +52,9 @@ async function exists(db: Kysely<Database>, kind: 'table' | 'index', name: strin
 describe.skipIf(!inject('local'))('the example migrations on an empty cluster', () => {
   let standIn: OwnStandIn
   let db: Kysely<Database>
-  beforeAll(async () => {
-    standIn = await startOwnStandIn()
-    db = standIn.db()
-  })
-  afterAll(async () => {
-    await db?.destroy()
-    await standIn?.stop()
+  useOwnStandIn((started, startedDb) => {
+    standIn = started
+    db = startedDb
   })
 
   it('migrate from empty: each migration once, in order, the index built by its job; the lock released; nothing refused', async () => {
@@ -146,13 +142,9 @@ const truncating: MigrationProvider = {
 describe.skipIf(!inject('local'))('a migration DSQL refuses', () => {
   let standIn: OwnStandIn
   let db: Kysely<Database>
-  beforeAll(async () => {
-    standIn = await startOwnStandIn()
-    db = standIn.db()
-  })
-  afterAll(async () => {
-    await db?.destroy()
-    await standIn?.stop()
+  useOwnStandIn((started, startedDb) => {
+    standIn = started
+    db = startedDb
   })
 
   it.each([
@@ -272,13 +264,9 @@ describe('migration lock settings', () => {
 describe.skipIf(!inject('local'))('the migration lock', () => {
   let standIn: OwnStandIn
   let db: Kysely<Database>
-  beforeAll(async () => {
-    standIn = await startOwnStandIn()
-    db = standIn.db()
-  })
-  afterAll(async () => {
-    await db?.destroy()
-    await standIn?.stop()
+  useOwnStandIn((started, startedDb) => {
+    standIn = started
+    db = startedDb
   })
 
   it('waits while another migrator holds it, fails with LOCK_TIMEOUT naming the holder, and takes it over once that lease ran out', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { DsqlConfig } from 'dsql-auth'
 import type { DsqlLocalCluster } from 'dsql-local'
 import type { Kysely } from 'kysely'
+import { afterAll, beforeAll } from 'vitest'
 import type { Database } from '../src/database.ts'
 import { createDb, type DbOptions } from '../src/db.ts'
 import { clusterConfig } from './cluster-config.ts'
@@ -58,6 +59,30 @@ export async function startOwnStandIn(): Promise<OwnStandIn> {
     migrate: (...args) => runCli(args, cluster.env),
     stop: () => cluster.stop(),
   }
+}
+
+/**
+ * Gives the enclosing `describe` a stand-in of its own: started before its tests, with a Kysely
+ * instance as the example makes it (handed to `use` once both exist), and both closed after them.
+ *
+ * @example
+ * ```ts
+ * let db: Kysely<Database>
+ * useOwnStandIn((_, started) => { db = started })
+ * ```
+ */
+export function useOwnStandIn(use: (standIn: OwnStandIn, db: Kysely<Database>) => void): void {
+  let standIn: OwnStandIn | undefined
+  let db: Kysely<Database> | undefined
+  beforeAll(async () => {
+    standIn = await startOwnStandIn()
+    db = standIn.db()
+    use(standIn, db)
+  })
+  afterAll(async () => {
+    await db?.destroy()
+    await standIn?.stop()
+  })
 }
 
 function runCli(args: readonly string[], env: Readonly<Record<string, string>>): Promise<CliRun> {
